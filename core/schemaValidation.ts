@@ -1,0 +1,211 @@
+/**
+ * Schema validation with ajv (JSON Schema 2020-12), compiled once per format version on first use,
+ * and the translation of ajv's errors into findings that say what to do, at the tightest place.
+ */
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { finding, type Finding } from './diagnostics';
+import type { FormatVersion } from './formats';
+import { childPointer } from './jsonc/pointer';
+import { closest } from './suggest';
+
+/** Non-standard annotation keywords our schemas carry for editors (VS Code reads them). */
+const ANNOTATION_KEYWORDS = ['patternErrorMessage', 'deprecationMessage'];
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(format: FormatVersion): ValidateFunction {
+  let validate = validators.get(format.apiVersion);
+  if (!validate) {
+    ajv ??= createAjv();
+    validate = ajv.compile(format.schema);
+    validators.set(format.apiVersion, validate);
+  }
+  return validate;
+}
+
+function createAjv(): Ajv2020 {
+  const instance = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    ownProperties: true,
+    discriminator: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  for (const keyword of ANNOTATION_KEYWORDS) instance.addKeyword({ keyword, schemaType: 'string' });
+  return instance;
+}
+
+type Schema = Record<string, unknown>;
+
+export function schemaFindings(value: unknown, format: FormatVersion): Finding[] {
+  const validate = validatorFor(format);
+  if (validate(value)) return [];
+  return translateErrors(validate.errors ?? [], format.schema);
+}
+
+function translateErrors(errors: ErrorObject[], root: Schema): Finding[] {
+  const findings: Finding[] = [];
+  const consumed = new Set<ErrorObject>();
+  // anyOf / if-then report their own error and their branches' errors; keep one finding for the group.
+  for (const error of errors) {
+    if (error.keyword !== 'anyOf' && error.keyword !== 'if') continue;
+    const branchPrefix = `${error.schemaPath.slice(0, -error.keyword.length)}${error.keyword === 'if' ? 'then' : 'anyOf'}/`;
+    const branches = errors.filter((e) => e !== error && e.instancePath === error.instancePath && e.schemaPath.startsWith(branchPrefix));
+    if (error.keyword === 'if') {
+      consumed.add(error);
+      continue;
+    }
+    if (branches.length > 0 && branches.every((e) => e.keyword === 'required')) {
+      const names = branches.map((e) => `"${(e.params as { missingProperty: string }).missingProperty}"`);
+      findings.push(
+        finding('missing-alternative', error.instancePath, 'start', `Add one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}.`),
+      );
+      consumed.add(error);
+      for (const branch of branches) consumed.add(branch);
+    }
+  }
+  for (const error of errors) {
+    if (consumed.has(error)) continue;
+    const translated = translateError(error, root);
+    if (translated) findings.push(translated);
+  }
+  return findings;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? `a string` : `"${value}"`;
+  return String(value);
+}
+
+function article(type: string): string {
+  return type === 'object' || type === 'array' || type === 'integer' ? `an ${type}` : `a ${type}`;
+}
+
+function propertiesOf(schema: Schema | undefined): string[] {
+  const properties = schema?.properties;
+  return properties && typeof properties === 'object' ? Object.keys(properties) : [];
+}
+
+function resolveRef(root: Schema, schema: Schema): Schema {
+  const ref = schema.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith('#/$defs/')) return schema;
+  const defs = root.$defs as Record<string, Schema>;
+  return defs[ref.slice('#/$defs/'.length)] ?? schema;
+}
+
+function translateError(error: ErrorObject, root: Schema): Finding | undefined {
+  const at = error.instancePath;
+  const parent = error.parentSchema as Schema | undefined;
+  const params = error.params as Record<string, unknown>;
+  if (error.propertyName !== undefined && error.keyword !== 'propertyNames') {
+    const message = typeof parent?.patternErrorMessage === 'string' ? parent.patternErrorMessage : `Must match ${String(params.pattern)}.`;
+    return finding('invalid-value', childPointer(at, error.propertyName), 'key', `Invalid name "${error.propertyName}": ${message}`);
+  }
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const description = (parent?.properties as Record<string, Schema> | undefined)?.[missing]?.description;
+      const about = typeof description === 'string' ? ` (${description.replace(/\.$/, '')})` : '';
+      return finding('missing-property', at, 'start', `Missing required property "${missing}"${about}: add it.`);
+    }
+    case 'dependentRequired': {
+      const property = String(params.property);
+      return finding('missing-property', childPointer(at, property), 'key', `"${property}" needs "${String(params.missingProperty)}" as well: add it, or remove "${property}".`);
+    }
+    case 'unevaluatedProperties':
+    case 'additionalProperties': {
+      const property = String(params.unevaluatedProperty ?? params.additionalProperty);
+      const known = propertiesOf(parent);
+      const suggestion = closest(property, known);
+      const hint = suggestion ? ` Did you mean "${suggestion}"?` : known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : '';
+      return finding(
+        'unknown-property',
+        childPointer(at, property),
+        'key',
+        `Unknown property "${property}".${hint} Remove it, or prefix it with "x-" to keep it as an extension.`,
+      );
+    }
+    case 'type': {
+      const expected = String(params.type).split(',').map(article).join(' or ');
+      return finding('invalid-type', at, 'value', `Expected ${expected}, found ${describe(error.data)}.`);
+    }
+    case 'const':
+      return finding('invalid-value', at, 'value', `Expected ${JSON.stringify(params.allowedValue)}, found ${describe(error.data)}.`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const suggestion = typeof error.data === 'string' ? closest(error.data, (params.allowedValues as unknown[]).map(String)) : undefined;
+      const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+      return finding('invalid-value', at, 'value', `${describe(error.data)} is not allowed here.${hint} Use one of ${allowed.join(', ')}.`);
+    }
+    case 'pattern': {
+      const message = typeof parent?.patternErrorMessage === 'string' ? parent.patternErrorMessage : `Must match the pattern ${String(params.pattern)}.`;
+      return finding('invalid-value', at, 'value', `${describe(error.data)} is not valid: ${lowerFirst(message)}`);
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' } as const;
+      return finding('invalid-value', at, 'value', `Must be ${words[error.keyword]} ${String(params.limit)}, found ${describe(error.data)}.`);
+    }
+    case 'minItems':
+    case 'maxItems':
+    case 'minLength':
+    case 'maxLength':
+    case 'minProperties':
+    case 'maxProperties': {
+      const limit = Number(params.limit);
+      const bound = error.keyword.startsWith('min') ? 'at least' : 'at most';
+      const unit = error.keyword.endsWith('Items') ? 'item' : error.keyword.endsWith('Length') ? 'character' : 'property';
+      const plural = limit === 1 ? unit : unit === 'property' ? 'properties' : `${unit}s`;
+      const target = unit === 'property' || unit === 'item' ? 'start' : 'value';
+      if (error.keyword === 'maxProperties' && limit === 1) {
+        return finding('invalid-length', at, target, 'Give exactly one of the allowed properties here, not several: split it into separate steps.');
+      }
+      return finding('invalid-length', at, target, `Must have ${bound} ${limit} ${plural}.`);
+    }
+    case 'uniqueItems': {
+      const later = Math.max(Number(params.i), Number(params.j));
+      const earlier = Math.min(Number(params.i), Number(params.j));
+      return finding('duplicate-item', childPointer(at, later), 'value', `Duplicate of item ${earlier}: remove it.`);
+    }
+    case 'discriminator': {
+      const tag = String(params.tag);
+      if (params.error !== 'mapping') {
+        return finding('invalid-type', childPointer(at, tag), 'value', `"${tag}" must be a string.`);
+      }
+      const options = ((parent?.oneOf as Schema[] | undefined) ?? [])
+        .map((branch) => (resolveRef(root, branch).properties as Record<string, Schema> | undefined)?.[tag]?.const)
+        .filter((v): v is string => typeof v === 'string');
+      const suggestion = closest(String(params.tagValue), options);
+      const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+      return finding('unknown-kind', childPointer(at, tag), 'value', `Unknown ${tag} ${describe(params.tagValue)}.${hint} Use one of ${options.map((o) => `"${o}"`).join(', ')}.`);
+    }
+    case 'not': {
+      const match = /\/dependentSchemas\/([^/]+)\/not$/.exec(error.schemaPath);
+      const conflicting = ((error.schema as Schema | undefined)?.required as string[] | undefined)?.[0];
+      if (match && conflicting) {
+        return finding('conflicting-properties', childPointer(at, conflicting), 'key', `"${match[1]}" and "${conflicting}" cannot both be given: keep one.`);
+      }
+      return finding('invalid-value', at, 'value', 'This value is not allowed here.');
+    }
+    case 'propertyNames':
+      // The name's own error (pattern) follows with `propertyName` set; report that one.
+      return undefined;
+    case 'anyOf':
+    case 'oneOf':
+      return finding('invalid-value', at, 'start', 'This value matches none of the allowed shapes: check it against the schema description (hover).');
+    default:
+      return finding('invalid-value', at, 'value', `Invalid value: ${error.message ?? error.keyword}.`);
+  }
+}
+
+function lowerFirst(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}

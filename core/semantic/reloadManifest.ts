@@ -1,0 +1,188 @@
+/** Semantic checks on reload/v2 manifests: what the schema cannot say. */
+import { finding, type Finding } from '../diagnostics';
+import { childPointer } from '../jsonc/pointer';
+import { checkArtifactDigest, checkUniqueNames, checkTargets, type SemanticOptions } from './common';
+import { asArray, asNumber, asObject, asString, objectsOf, own, parseChangeRef, type JsonObject } from './read';
+
+interface DeclaredChange {
+  kind: string;
+  id: string;
+  version?: string;
+  pointer: string;
+  change: JsonObject;
+}
+
+const REF_KIND: Record<string, string> = { Model: 'model', Config: 'config', FlagSet: 'flagset' };
+
+export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
+  const spec = asObject(own(root, 'spec'));
+  if (!spec) return [];
+  const findings: Finding[] = [];
+  const changes: DeclaredChange[] = [];
+  for (const [index, change] of objectsOf(own(spec, 'changes'))) {
+    const kind = asString(own(change, 'kind'));
+    const id = asString(own(change, 'id'));
+    if (kind && id && REF_KIND[kind]) {
+      changes.push({ kind: REF_KIND[kind], id, version: asString(own(change, 'version')), pointer: `/spec/changes/${index}`, change });
+    }
+  }
+  findings.push(...checkUniqueIds(changes));
+  const resolve = (ref: string, pointer: string, expectedKind: string): DeclaredChange | undefined => {
+    const parsed = parseChangeRef(ref);
+    if (!parsed || parsed.kind !== expectedKind) return undefined;
+    const target = changes.find((c) => c.kind === parsed.kind && c.id === parsed.id);
+    if (!target) {
+      const declared = changes.filter((c) => c.kind === parsed.kind).map((c) => `${c.kind}:${c.id}`);
+      const hint = declared.length > 0 ? `Declared: ${declared.join(', ')}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
+      findings.push(finding('unresolved-reference', pointer, 'value', `"${ref}" points at no change in this manifest. ${hint}`));
+      return undefined;
+    }
+    if (parsed.version !== undefined && target.version !== undefined && parsed.version !== target.version) {
+      findings.push(
+        finding('unresolved-reference', pointer, 'value', `"${ref}" asks for version ${parsed.version}, but ${parsed.kind}:${parsed.id} is version ${target.version}: fix one of them.`),
+      );
+    }
+    return target;
+  };
+
+  for (const change of changes) {
+    if (change.kind === 'model') {
+      const configRef = asString(own(asObject(own(change.change, 'preprocessing')), 'configRef'));
+      if (configRef !== undefined) resolve(configRef, `${change.pointer}/preprocessing/configRef`, 'config');
+      findings.push(...checkArtifactDigest(own(change.change, 'artifact'), `${change.pointer}/artifact`));
+    } else if (change.kind === 'config') {
+      if (own(change.change, 'source') !== undefined) findings.push(...checkArtifactDigest(own(change.change, 'source'), `${change.pointer}/source`));
+    } else {
+      findings.push(...checkFlags(change));
+    }
+  }
+
+  const checks = objectsOf(own(spec, 'healthChecks'));
+  findings.push(...checkUniqueNames(checks.map(([index, check]) => [`/spec/healthChecks/${index}/id`, own(check, 'id')]), 'health check id'));
+  for (const [index, check] of checks) {
+    const pointer = `/spec/healthChecks/${index}`;
+    const ref = asString(own(check, 'change'));
+    const model = ref !== undefined ? resolve(ref, `${pointer}/change`, 'model') : undefined;
+    findings.push(...checkProbe(check, pointer, model?.change));
+  }
+  findings.push(...checkTargets(spec, options));
+  findings.push(...checkRollout(spec));
+  const activation = asObject(own(spec, 'activation'));
+  if (own(activation, 'deadline') !== undefined && own(activation, 'timeoutSeconds') !== undefined) {
+    findings.push(finding('conflicting-properties', '/spec/activation/timeoutSeconds', 'key', '"timeoutSeconds" and "deadline" both set the deadline: remove "timeoutSeconds".'));
+  }
+  return findings;
+}
+
+function checkUniqueIds(changes: DeclaredChange[]): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, DeclaredChange>();
+  for (const change of changes) {
+    const key = `${change.kind}:${change.id}`;
+    const first = seen.get(key);
+    if (first) {
+      findings.push(
+        finding('duplicate-id', `${change.pointer}/id`, 'value', `Another ${own(change.change, 'kind') as string} change already has id "${change.id}" (${first.pointer}): ids are unique per kind, rename one.`),
+      );
+    } else {
+      seen.set(key, change);
+    }
+  }
+  return findings;
+}
+
+function checkFlags(change: DeclaredChange): Finding[] {
+  const findings: Finding[] = [];
+  const flags = asObject(own(change.change, 'flags'));
+  for (const key of Object.keys(flags ?? {})) {
+    const flag = asObject(own(flags, key));
+    const variants = asObject(own(flag, 'variants'));
+    const defaultVariant = asString(own(flag, 'defaultVariant'));
+    if (variants && defaultVariant !== undefined && own(variants, defaultVariant) === undefined) {
+      const names = Object.keys(variants);
+      findings.push(
+        finding(
+          'unknown-variant',
+          childPointer(childPointer(`${change.pointer}/flags`, key), 'defaultVariant'),
+          'value',
+          `Default variant "${defaultVariant}" is not one of this flag's variants (${names.map((n) => `"${n}"`).join(', ')}): use one of them or add it.`,
+        ),
+      );
+    }
+  }
+  return findings;
+}
+
+function product(dims: unknown[]): number {
+  return dims.reduce<number>((n, d) => n * (asNumber(d) ?? 0), 1);
+}
+
+function tensorsOf(model: JsonObject | undefined, side: 'inputs' | 'outputs'): Map<string, JsonObject> | undefined {
+  const io = asObject(own(model, 'io'));
+  if (!io || own(io, side) === undefined) return undefined;
+  const tensors = new Map<string, JsonObject>();
+  for (const [, tensor] of objectsOf(own(io, side))) {
+    const name = asString(own(tensor, 'name'));
+    if (name !== undefined) tensors.set(name, tensor);
+  }
+  return tensors;
+}
+
+function checkProbe(check: JsonObject, pointer: string, model: JsonObject | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const inputs = tensorsOf(model, 'inputs');
+  const input = asObject(own(check, 'input'));
+  for (const name of Object.keys(input ?? {})) {
+    const tensorPointer = childPointer(`${pointer}/input`, name);
+    const tensor = asObject(own(input, name));
+    const dims = asArray(own(tensor, 'dims'));
+    const data = own(tensor, 'data');
+    if (Array.isArray(data) && dims.length > 0 && product(dims) !== data.length) {
+      findings.push(
+        finding('tensor-size-mismatch', `${tensorPointer}/data`, 'value', `dims ${JSON.stringify(dims)} hold ${product(dims)} values, but data has ${data.length}: fix the dims or the data.`),
+      );
+    }
+    if (!inputs) continue;
+    const declared = inputs.get(name);
+    if (!declared) {
+      findings.push(
+        finding('unknown-tensor', tensorPointer, 'key', `The model declares no input "${name}" (its inputs: ${[...inputs.keys()].map((n) => `"${n}"`).join(', ') || 'none'}): rename it.`),
+      );
+      continue;
+    }
+    const shape = asArray(own(declared, 'shape'));
+    const mismatch = shape.length > 0 && dims.length > 0 && (shape.length !== dims.length || shape.some((s, i) => s !== -1 && s !== dims[i]));
+    if (mismatch) {
+      findings.push(
+        finding('tensor-shape-mismatch', `${tensorPointer}/dims`, 'value', `dims ${JSON.stringify(dims)} do not fit the model's input shape ${JSON.stringify(shape)} (-1 is any size): fix them.`),
+      );
+    }
+  }
+  const outputs = tensorsOf(model, 'outputs');
+  const output = asString(own(asObject(own(check, 'expect')), 'output'));
+  if (outputs && output !== undefined && !outputs.has(output)) {
+    findings.push(
+      finding('unknown-tensor', `${pointer}/expect/output`, 'value', `The model declares no output "${output}" (its outputs: ${[...outputs.keys()].map((n) => `"${n}"`).join(', ') || 'none'}): rename it.`),
+    );
+  }
+  return findings;
+}
+
+function checkRollout(spec: JsonObject): Finding[] {
+  const findings: Finding[] = [];
+  let last = -1;
+  let lastPointer = '';
+  for (const [index, step] of objectsOf(own(asObject(own(spec, 'rollout')), 'steps'))) {
+    const weight = asNumber(own(step, 'setWeight'));
+    if (weight === undefined) continue;
+    lastPointer = `/spec/rollout/steps/${index}/setWeight`;
+    if (weight < last) {
+      findings.push(finding('rollout-order', lastPointer, 'value', `setWeight ${weight} is below the previous step's ${last}: weights only grow; reorder the steps.`));
+    }
+    last = Math.max(last, weight);
+  }
+  if (last >= 0 && last < 100) {
+    findings.push(finding('rollout-order', lastPointer, 'value', `The rollout stops at ${last}% of targets: end with { "setWeight": 100 } to reach all of them.`));
+  }
+  return findings;
+}
