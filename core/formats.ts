@@ -7,7 +7,6 @@ import reloadV2Schema from '../schemas/reload-v2.schema.json';
 import contextV1Schema from '../schemas/mcp-context-v1.schema.json';
 import contextV2Schema from '../schemas/mcp-context-v2.schema.json';
 import { finding, type Finding } from './diagnostics';
-import { closest } from './suggest';
 
 export type LanguageId = 'reload-manifest' | 'mcp-context';
 export type ApiVersion = 'reload/v1' | 'reload/v2' | 'mcp-context/v1' | 'mcp-context/v2';
@@ -102,7 +101,7 @@ export function detectFormat(value: unknown, languageId?: LanguageId): DetectedF
       return { format, findings: format.legacy ? [outdated(format, '/apiVersion', 'value')] : [] };
     }
     const candidates = FORMATS.filter((f) => !languageId || f.languageId === languageId).map((f) => f.apiVersion);
-    const suggestion = closest(apiVersion, candidates) ?? (languageId ? LANGUAGES[languageId].current : candidates[candidates.length - 1]);
+    const suggestion = languageId ? LANGUAGES[languageId].current : (FORMATS.find((f) => !f.legacy && f.kind === value.kind)?.apiVersion ?? 'reload/v2');
     return {
       findings: [
         finding('unknown-api-version', '/apiVersion', 'value', `Unknown apiVersion "${apiVersion}": use "${suggestion}" (known: ${candidates.join(', ')}).`),

@@ -109,10 +109,7 @@ function translateError(error: ErrorObject, root: Schema): Finding | undefined {
   }
   switch (error.keyword) {
     case 'required': {
-      const missing = String(params.missingProperty);
-      const description = (parent?.properties as Record<string, Schema> | undefined)?.[missing]?.description;
-      const about = typeof description === 'string' ? ` (${description.replace(/\.$/, '')})` : '';
-      return finding('missing-property', at, 'start', `Missing required property "${missing}"${about}: add it.`);
+      return finding('missing-property', at, 'start', `Missing required property "${String(params.missingProperty)}": add it.`);
     }
     case 'dependentRequired': {
       const property = String(params.property);

@@ -8,6 +8,7 @@ import { checkDeprecations } from './deprecations';
 import { detectFormat, type FormatVersion, type LanguageId } from './formats';
 import { parseJsonc } from './jsonc/parse';
 import { LineIndex } from './lineIndex';
+import { checkLocalFiles, type FileHost } from './localFiles';
 import { resolveFindings, syntaxDiagnostics } from './positions';
 import { schemaFindings } from './schemaValidation';
 import type { SemanticOptions } from './semantic/common';
@@ -39,7 +40,13 @@ export function validateManifest(text: string, options: ValidateOptions = {}): V
   const detected = detectFormat(parsed.value, options.languageId);
   const findings: Finding[] = [...detected.findings];
   const format = detected.format;
-  if (format) findings.push(...analyse(parsed.value as JsonObject, format, options));
+  if (format) {
+    // Without an apiVersion the document is checked as the version it was taken for; the missing
+    // field is reported once, by detectFormat.
+    const value = parsed.value as JsonObject;
+    const checked = value.apiVersion === undefined && !format.legacy ? { ...value, apiVersion: format.apiVersion } : value;
+    findings.push(...analyse(checked, format, options));
+  }
   if (findings.length > 0) diagnostics.push(...resolveFindings(text, findings, lineIndex()));
   return { diagnostics: sortDiagnostics(diagnostics), format, value: parsed.value };
 }
@@ -72,3 +79,10 @@ export function hasErrors(diagnostics: readonly ManifestDiagnostic[]): boolean {
 }
 
 export { DIAGNOSTIC_CODES };
+
+/** Diagnostics from the files the manifest points at (see `checkLocalFiles`), positioned in `text`. */
+export async function localFileDiagnostics(text: string, result: ValidationResult, host: FileHost): Promise<ManifestDiagnostic[]> {
+  if (!result.format || result.value === undefined) return [];
+  const findings = await checkLocalFiles(result.value, result.format, host);
+  return findings.length > 0 ? resolveFindings(text, findings, new LineIndex(text)) : [];
+}

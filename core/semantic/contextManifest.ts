@@ -5,6 +5,8 @@ import { parseTemplate } from '../templates';
 import { checkArtifactDigest, checkTargets, checkUniqueNames, type SemanticOptions } from './common';
 import { asArray, asObject, asString, objectsOf, own, type JsonObject } from './read';
 
+const PATCH_OPS = new Set<unknown>(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+
 export function checkContextManifest(root: JsonObject, options: SemanticOptions): Finding[] {
   const spec = asObject(own(root, 'spec'));
   if (!spec) return [];
@@ -22,7 +24,7 @@ export function checkContextManifest(root: JsonObject, options: SemanticOptions)
     const pointer = `/spec/adapters/${index}`;
     findings.push(...checkArtifactDigest(own(adapter, 'artifact'), `${pointer}/artifact`));
     const baseModel = asString(own(adapter, 'baseModel'));
-    if (baseModel !== undefined && options.knownModels && !options.knownModels.has(baseModel.replace(/@.*$/, ''))) {
+    if (baseModel !== undefined && baseModel.startsWith('model:') && options.knownModels && !options.knownModels.has(baseModel.replace(/@.*$/, ''))) {
       const known = [...options.knownModels];
       findings.push(
         finding(
@@ -118,7 +120,7 @@ function checkSessions(sessions: [number, JsonObject][]): Finding[] {
     const patch = asArray(own(session, 'patch'));
     const operations = patch.filter((op): op is PatchOperation => {
       const o = asObject(op);
-      return o !== undefined && typeof own(o, 'op') === 'string' && typeof own(o, 'path') === 'string';
+      return o !== undefined && PATCH_OPS.has(own(o, 'op')) && typeof own(o, 'path') === 'string';
     });
     if (operations.length !== patch.length) continue; // the schema reports malformed operations
     const structural = operations.findIndex((op) => op.path.endsWith('/-') && op.op !== 'add');

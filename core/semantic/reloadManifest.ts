@@ -32,7 +32,7 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
     if (!parsed || parsed.kind !== expectedKind) return undefined;
     const target = changes.find((c) => c.kind === parsed.kind && c.id === parsed.id);
     if (!target) {
-      const declared = changes.filter((c) => c.kind === parsed.kind).map((c) => `${c.kind}:${c.id}`);
+      const declared = [...new Set(changes.filter((c) => c.kind === parsed.kind).map((c) => `${c.kind}:${c.id}`))];
       const hint = declared.length > 0 ? `Declared: ${declared.join(', ')}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
       findings.push(finding('unresolved-reference', pointer, 'value', `"${ref}" points at no change in this manifest. ${hint}`));
       return undefined;

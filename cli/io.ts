@@ -1,0 +1,10 @@
+/** What a command writes and how it ends; commands return this instead of touching the process. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Exit codes shared by every command (DESIGN.md §6.1). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class UsageError extends Error {}

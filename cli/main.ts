@@ -1,0 +1,18 @@
+/** Entry of `reloadctl` (dist/cli.js): wires the process to the command runner. */
+import { runReloadctl } from './reloadctl';
+
+const io = {
+  stdout: (text: string) => void process.stdout.write(text),
+  stderr: (text: string) => void process.stderr.write(text),
+};
+
+runReloadctl(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // A broken invariant, not a user mistake: say so plainly, with the detail needed to report it.
+    process.stderr.write(`reloadctl: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this.\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,20 @@
+// Bundles the extension, the language server and the CLI into dist/ with esbuild.
+import { build } from 'esbuild';
+import { chmod, readFile } from 'node:fs/promises';
+
+const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+const production = process.argv.includes('--production');
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning', mainFields: ['module', 'main'] };
+
+await Promise.all([
+  build({ ...common, entryPoints: ['client/main.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+  build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  build({
+    ...common,
+    entryPoints: ['cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { RELOADCTL_VERSION: JSON.stringify(pkg.version) },
+  }),
+]);
+await chmod('dist/cli.js', 0o755);
