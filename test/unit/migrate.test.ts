@@ -116,7 +116,7 @@ test('refuses, with a diagnostic on the field, what it cannot map or what its sc
   assert.deepEqual(refused('{"context_name": "c", "adapter_id": "a", "adapter_uri": "a.safetensors"}', 'mcp-context').map(([p]) => p), ['/adapter_id']);
   assert.deepEqual(refused('{"context_name": "c", "vector_db_shard_update_v1": {"index_name": "kb", "shard_id": "s"}}', 'mcp-context').map(([p]) => p), ['/vector_db_shard_update_v1']);
   const [first] = refused(read('sentiment-legacy.reload.json'), 'mcp-context');
-  assert.deepEqual(first, ['', 'Missing "apiVersion": add "apiVersion": "mcp-context/v2" as the first property.']);
+  assert.deepEqual(first, ['', 'Fix before migrating: Missing required property "context_name": add it.']);
 });
 
 test('unmapped legacy values stay in annotations', () => {
