@@ -23,7 +23,7 @@ Options:
   --version       Show the version.
 `;
 
-export async function runReloadctl(argv: readonly string[], io: CommandIo): Promise<number> {
+export async function runReloadctl(argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout(USAGE);
@@ -32,20 +32,25 @@ export async function runReloadctl(argv: readonly string[], io: CommandIo): Prom
   try {
     switch (command) {
       case 'validate': {
-        const { values, positionals } = parse(rest, { format: { type: 'string', default: 'text' } });
+        const { values, positionals } = parseOrUsage(() =>
+          parseArgs({ args: rest, options: { format: { type: 'string', default: 'text' } }, allowPositionals: true, strict: true }),
+        );
         const format = String(values.format);
         if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`unknown --format "${format}": use text, json or github`);
         if (positionals.length === 0) throw new UsageError('validate needs at least one file');
         return await validateCommand(positionals, format as OutputFormat, io);
       }
       case 'migrate': {
-        const { values, positionals } = parse(rest, {
-          to: { type: 'string' },
-          write: { type: 'boolean', default: false },
-          check: { type: 'boolean', default: false },
-        });
+        const { values, positionals } = parseOrUsage(() =>
+          parseArgs({
+            args: rest,
+            options: { to: { type: 'string' }, write: { type: 'boolean', default: false }, check: { type: 'boolean', default: false } },
+            allowPositionals: true,
+            strict: true,
+          }),
+        );
         if (positionals.length === 0) throw new UsageError('migrate needs at least one file');
-        return await migrateCommand(positionals, { to: values.to as string | undefined, write: values.write === true, check: values.check === true }, io);
+        return await migrateCommand(positionals, { to: values.to, write: values.write, check: values.check }, io);
       }
       case undefined:
       case '-h':
@@ -68,11 +73,10 @@ export async function runReloadctl(argv: readonly string[], io: CommandIo): Prom
   }
 }
 
-type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-
-function parse(args: readonly string[], options: OptionSpec) {
+/** Runs an argument parse, turning its complaints into usage errors. */
+function parseOrUsage<T>(parse: () => T): T {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parse();
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, '') : String(e));
   }

@@ -33,15 +33,22 @@ export const DEPRECATIONS: readonly Deprecation[] = [
   { apiVersion: 'mcp-context/v2', parent: ['spec', 'knowledge', '*'], property: 'dimension', replacement: 'embeddingDim', convert: same },
 ];
 
-/** The objects at `path` under `root`, with their pointers. */
-function objectsAt(root: unknown, path: readonly string[], pointer = ''): [string, JsonObject][] {
+/**
+ * Calls `visit` with each object at `path` under `root` and a function giving its pointer; the
+ * pointer is only built when asked for, since most objects hold no deprecated field.
+ */
+function forObjectsAt(root: unknown, path: readonly string[], visit: (object: JsonObject, pointer: () => string) => void, pointer: () => string = () => ''): void {
   if (path.length === 0) {
     const object = asObject(root);
-    return object ? [[pointer, object]] : [];
+    if (object) visit(object, pointer);
+    return;
   }
   const [head, ...rest] = path;
-  if (head === '*') return asArray(root).flatMap((item, index) => objectsAt(item, rest, childPointer(pointer, index)));
-  return objectsAt(own(asObject(root), head), rest, childPointer(pointer, head));
+  if (head === '*') {
+    asArray(root).forEach((item, index) => forObjectsAt(item, rest, visit, () => childPointer(pointer(), index)));
+  } else {
+    forObjectsAt(own(asObject(root), head), rest, visit, () => childPointer(pointer(), head));
+  }
 }
 
 export interface DeprecatedUse {
@@ -56,11 +63,11 @@ export function findDeprecatedUses(root: unknown, apiVersion: ApiVersion): Depre
   const uses: DeprecatedUse[] = [];
   for (const deprecation of DEPRECATIONS) {
     if (deprecation.apiVersion !== apiVersion) continue;
-    for (const [parentPointer, object] of objectsAt(root, deprecation.parent)) {
-      if (own(object, deprecation.property) !== undefined) {
-        uses.push({ deprecation, parentPointer, pointer: childPointer(parentPointer, deprecation.property) });
-      }
-    }
+    forObjectsAt(root, deprecation.parent, (object, pointer) => {
+      if (own(object, deprecation.property) === undefined) return;
+      const parentPointer = pointer();
+      uses.push({ deprecation, parentPointer, pointer: childPointer(parentPointer, deprecation.property) });
+    });
   }
   return uses;
 }

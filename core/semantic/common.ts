@@ -11,13 +11,20 @@ export interface SemanticOptions {
   knownModels?: ReadonlySet<string>;
 }
 
-/** A missing digest is allowed while editing but refused at apply. */
-export function checkArtifactDigest(artifact: unknown, pointer: string): Finding[] {
+/** An artifact with a uri but no digest: allowed while editing, refused at apply. */
+export function lacksDigest(artifact: unknown): boolean {
   const object = asObject(artifact);
-  if (!object || own(object, 'digest') !== undefined || own(object, 'uri') === undefined) return [];
-  return [
-    finding('missing-digest', `${pointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).'),
-  ];
+  return object !== undefined && own(object, 'digest') === undefined && own(object, 'uri') !== undefined;
+}
+
+/** The finding for an artifact (at `pointer`) that `lacksDigest`. */
+export function missingDigest(artifactPointer: string): Finding {
+  return finding('missing-digest', `${artifactPointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).');
+}
+
+/** The missing-digest finding for an artifact, if it lacks one. */
+export function checkArtifactDigest(artifact: unknown, artifactPointer: string): Finding[] {
+  return lacksDigest(artifact) ? [missingDigest(artifactPointer)] : [];
 }
 
 /** Reports the second and later occurrences of each name; entries are [pointer, value]. */

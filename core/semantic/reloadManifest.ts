@@ -1,45 +1,57 @@
 /** Semantic checks on reload/v2 manifests: what the schema cannot say. */
 import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
-import { checkArtifactDigest, checkUniqueNames, checkTargets, type SemanticOptions } from './common';
+import { checkUniqueNames, checkTargets, lacksDigest, missingDigest, type SemanticOptions } from './common';
 import { asArray, asNumber, asObject, asString, objectsOf, own, parseChangeRef, type JsonObject } from './read';
 
 interface DeclaredChange {
-  kind: string;
+  kind: RefKind;
   id: string;
   version?: string;
-  pointer: string;
+  index: number;
   change: JsonObject;
 }
 
-const REF_KIND: Record<string, string> = { Model: 'model', Config: 'config', FlagSet: 'flagset' };
+type RefKind = 'model' | 'config' | 'flagset';
+const REF_KIND: Record<string, RefKind> = { Model: 'model', Config: 'config', FlagSet: 'flagset' };
+const changePointer = (change: DeclaredChange): string => `/spec/changes/${change.index}`;
 
 export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
   const spec = asObject(own(root, 'spec'));
   if (!spec) return [];
   const findings: Finding[] = [];
+  // Changes by kind, then id: the first declaration wins; later ones are duplicates.
+  const declared: Record<RefKind, Map<string, DeclaredChange>> = { model: new Map(), config: new Map(), flagset: new Map() };
   const changes: DeclaredChange[] = [];
   for (const [index, change] of objectsOf(own(spec, 'changes'))) {
-    const kind = asString(own(change, 'kind'));
+    const kind = REF_KIND[asString(own(change, 'kind')) ?? ''];
     const id = asString(own(change, 'id'));
-    if (kind && id && REF_KIND[kind]) {
-      changes.push({ kind: REF_KIND[kind], id, version: asString(own(change, 'version')), pointer: `/spec/changes/${index}`, change });
+    if (!kind || id === undefined) continue;
+    const entry: DeclaredChange = { kind, id, version: asString(own(change, 'version')), index, change };
+    changes.push(entry);
+    const first = declared[kind].get(id);
+    if (first) {
+      findings.push(
+        finding('duplicate-id', `${changePointer(entry)}/id`, 'value', `Another ${own(change, 'kind') as string} change already has id "${id}" (${changePointer(first)}): ids are unique per kind, rename one.`),
+      );
+    } else {
+      declared[kind].set(id, entry);
     }
   }
-  findings.push(...checkUniqueIds(changes));
-  const resolve = (ref: string, pointer: string, expectedKind: string): DeclaredChange | undefined => {
+  const resolve = (ref: string, pointer: () => string, expectedKind: RefKind): DeclaredChange | undefined => {
     const parsed = parseChangeRef(ref);
     if (!parsed || parsed.kind !== expectedKind) return undefined;
-    const target = changes.find((c) => c.kind === parsed.kind && c.id === parsed.id);
+    const target = declared[parsed.kind].get(parsed.id);
     if (!target) {
-      const declared = [...new Set(changes.filter((c) => c.kind === parsed.kind).map((c) => `${c.kind}:${c.id}`))];
-      const hint = declared.length > 0 ? `Declared: ${declared.join(', ')}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
-      findings.push(finding('unresolved-reference', pointer, 'value', `"${ref}" points at no change in this manifest. ${hint}`));
+      const names = [...declared[parsed.kind].keys()].map((id) => `${parsed.kind}:${id}`);
+      const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
+      const hint = names.length > 0 ? `Declared: ${listed}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
+      findings.push(finding('unresolved-reference', pointer(), 'value', `"${ref}" points at no change in this manifest. ${hint}`));
       return undefined;
     }
     if (parsed.version !== undefined && target.version !== undefined && parsed.version !== target.version) {
       findings.push(
-        finding('unresolved-reference', pointer, 'value', `"${ref}" asks for version ${parsed.version}, but ${parsed.kind}:${parsed.id} is version ${target.version}: fix one of them.`),
+        finding('unresolved-reference', pointer(), 'value', `"${ref}" asks for version ${parsed.version}, but ${parsed.kind}:${parsed.id} is version ${target.version}: fix one of them.`),
       );
     }
     return target;
@@ -48,10 +60,10 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   for (const change of changes) {
     if (change.kind === 'model') {
       const configRef = asString(own(asObject(own(change.change, 'preprocessing')), 'configRef'));
-      if (configRef !== undefined) resolve(configRef, `${change.pointer}/preprocessing/configRef`, 'config');
-      findings.push(...checkArtifactDigest(own(change.change, 'artifact'), `${change.pointer}/artifact`));
+      if (configRef !== undefined) resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
+      if (lacksDigest(own(change.change, 'artifact'))) findings.push(missingDigest(`${changePointer(change)}/artifact`));
     } else if (change.kind === 'config') {
-      if (own(change.change, 'source') !== undefined) findings.push(...checkArtifactDigest(own(change.change, 'source'), `${change.pointer}/source`));
+      if (lacksDigest(own(change.change, 'source'))) findings.push(missingDigest(`${changePointer(change)}/source`));
     } else {
       findings.push(...checkFlags(change));
     }
@@ -62,7 +74,7 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   for (const [index, check] of checks) {
     const pointer = `/spec/healthChecks/${index}`;
     const ref = asString(own(check, 'change'));
-    const model = ref !== undefined ? resolve(ref, `${pointer}/change`, 'model') : undefined;
+    const model = ref !== undefined ? resolve(ref, () => `${pointer}/change`, 'model') : undefined;
     findings.push(...checkProbe(check, pointer, model?.change));
   }
   findings.push(...checkTargets(spec, options));
@@ -70,23 +82,6 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   const activation = asObject(own(spec, 'activation'));
   if (own(activation, 'deadline') !== undefined && own(activation, 'timeoutSeconds') !== undefined) {
     findings.push(finding('conflicting-properties', '/spec/activation/timeoutSeconds', 'key', '"timeoutSeconds" and "deadline" both set the deadline: remove "timeoutSeconds".'));
-  }
-  return findings;
-}
-
-function checkUniqueIds(changes: DeclaredChange[]): Finding[] {
-  const findings: Finding[] = [];
-  const seen = new Map<string, DeclaredChange>();
-  for (const change of changes) {
-    const key = `${change.kind}:${change.id}`;
-    const first = seen.get(key);
-    if (first) {
-      findings.push(
-        finding('duplicate-id', `${change.pointer}/id`, 'value', `Another ${own(change.change, 'kind') as string} change already has id "${change.id}" (${first.pointer}): ids are unique per kind, rename one.`),
-      );
-    } else {
-      seen.set(key, change);
-    }
   }
   return findings;
 }
@@ -103,7 +98,7 @@ function checkFlags(change: DeclaredChange): Finding[] {
       findings.push(
         finding(
           'unknown-variant',
-          childPointer(childPointer(`${change.pointer}/flags`, key), 'defaultVariant'),
+          childPointer(childPointer(`${changePointer(change)}/flags`, key), 'defaultVariant'),
           'value',
           `Default variant "${defaultVariant}" is not one of this flag's variants (${names.map((n) => `"${n}"`).join(', ')}): use one of them or add it.`,
         ),

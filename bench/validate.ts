@@ -1,0 +1,52 @@
+/**
+ * `npm run bench:validate`: full validation (parse + schema + semantic + ranges) of generated
+ * manifests of 100, 1,000 and 10,000 changes, beside vscode-json-languageservice's parse +
+ * doValidation with the same schema and JSON.parse alone (the floor). Prints medians and ratios.
+ * Goal at 10,000 changes: ≥ 5× faster than vscode-json-languageservice, within 4× of JSON.parse.
+ */
+import { getLanguageService } from 'vscode-json-languageservice';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import reloadV2Schema from '../schemas/reload-v2.schema.json';
+import { validateManifest } from '../core/validate';
+import { generateReloadManifest } from './generate';
+import { median, ms, timeRuns } from './stats';
+
+async function main(): Promise<void> {
+  const service = getLanguageService({});
+  service.configure({
+    validate: true,
+    allowComments: true,
+    schemas: [{ uri: reloadV2Schema.$id, fileMatch: ['*.reload.json'], schema: reloadV2Schema as never }],
+  });
+  console.log('bench/validate — median of repeated runs; ratios are peer / ours and ours / JSON.parse');
+  console.log('changes  size      JSON.parse   ours (full)  vscode-json-ls  vs peer   vs JSON.parse');
+  for (const count of [100, 1_000, 10_000]) {
+    const text = generateReloadManifest(count);
+    const runs = count >= 10_000 ? 15 : 40;
+    const document = TextDocument.create('file:///bench.reload.json', 'json', 1, text);
+    const ours = validateManifest(text, { languageId: 'reload-manifest' });
+    if (ours.diagnostics.length > 0) throw new Error(`generated manifest is not valid: ${ours.diagnostics[0].message}`);
+    const floor = median(await timeRuns(() => JSON.parse(text), runs));
+    const full = median(await timeRuns(() => validateManifest(text, { languageId: 'reload-manifest' }), runs));
+    const peer = median(
+      await timeRuns(async () => {
+        const json = service.parseJSONDocument(document);
+        await service.doValidation(document, json, { comments: 'ignore', trailingCommas: 'ignore' });
+      }, Math.max(5, Math.floor(runs / 3))),
+    );
+    console.log(
+      `${String(count).padEnd(8)} ${`${(text.length / 1024 / 1024).toFixed(2)} MB`.padEnd(9)} ${ms(floor).padEnd(12)} ${ms(full).padEnd(12)} ${ms(peer).padEnd(15)} ${`${(peer / full).toFixed(1)}×`.padEnd(9)} ${(full / floor).toFixed(2)}×`,
+    );
+  }
+  // With problems: ranges are found for every diagnostic (one in ten changes has a missing digest).
+  const withWarnings = generateReloadManifest(10_000).replace(/,\n\s+"digest": "sha256:[0-9a-f]{60}0[0-9a-f]{3}"/g, '');
+  const count = validateManifest(withWarnings, { languageId: 'reload-manifest' }).diagnostics.length;
+  const full = median(await timeRuns(() => validateManifest(withWarnings, { languageId: 'reload-manifest' }), 15));
+  console.log(`10,000 changes with ${count} diagnostics (ranges located): ${ms(full)}`);
+  // JSONC (comments) cannot take the native JSON.parse path: the JSONC parser's cost, shown plainly.
+  const jsonc = `// generated\n${generateReloadManifest(10_000)}`;
+  const jsoncFull = median(await timeRuns(() => validateManifest(jsonc, { languageId: 'reload-manifest' }), 15));
+  console.log(`10,000 changes as JSONC (with a comment, so no native fast path): ${ms(jsoncFull)}`);
+}
+
+void main();
