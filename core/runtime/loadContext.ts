@@ -1,0 +1,146 @@
+/** Loading configs, flags, prompts, resources, adapters and knowledge shards into a generation draft. */
+import Ajv2020 from 'ajv/dist/2020';
+import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
+import { parseTemplate } from '../templates';
+import { ReloadStepError } from './errors';
+import type { FlagDefinition } from './flags';
+import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
+import { parseShard } from './knowledge';
+import { loraShape, parseSafetensorsHeader } from './safetensors';
+import type { ArtifactSource, StagedArtifact } from './stage';
+
+/** What a loaded change does to the next generation. */
+export type DraftUpdate = (draft: GenerationDraft) => void;
+
+function text(staged: StagedArtifact): string {
+  return new TextDecoder().decode(staged.bytes);
+}
+
+async function readLocal(source: ArtifactSource, uri: string, pointer: string, type: 'TemplateInvalid' | 'ResourceInvalid'): Promise<string> {
+  const path = source.resolve(uri);
+  const stat = path === undefined ? undefined : await source.stat(path);
+  if (path === undefined || !stat?.isFile) throw new ReloadStepError(type, `No file at ${path ?? uri}.`, pointer);
+  return source.readText(path);
+}
+
+export function loadConfig(spec: JsonObject, pointer: string, staged: StagedArtifact | undefined): DraftUpdate {
+  const id = asString(own(spec, 'id')) ?? '';
+  let data = own(spec, 'data');
+  if (staged) {
+    try {
+      data = JSON.parse(text(staged));
+    } catch {
+      throw new ReloadStepError('ConfigInvalid', `${staged.uri} is not JSON.`, `${pointer}/source/uri`);
+    }
+  }
+  const schema = own(spec, 'schema');
+  if (schema !== undefined) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    let validate;
+    try {
+      validate = ajv.compile(schema as object);
+    } catch (e) {
+      throw new ReloadStepError('ConfigInvalid', `The config's schema is not a valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, `${pointer}/schema`);
+    }
+    if (!validate(data)) {
+      const problems = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '(root)'} ${e.message ?? e.keyword}`);
+      throw new ReloadStepError('ConfigInvalid', `The config does not satisfy its schema: ${problems.join('; ')}.`, staged ? `${pointer}/source` : `${pointer}/data`);
+    }
+  }
+  const state: ConfigState = { id, version: asString(own(spec, 'version')), data, digest: staged?.digest };
+  return (draft) => void draft.configs.set(id, state);
+}
+
+export function loadFlagSet(spec: JsonObject): DraftUpdate {
+  const id = asString(own(spec, 'id')) ?? '';
+  const flags = structuredClone(asObject(own(spec, 'flags')) ?? {}) as Record<string, FlagDefinition>;
+  return (draft) => void draft.flags.set(id, Object.freeze(flags));
+}
+
+export async function loadPrompt(spec: JsonObject, pointer: string, source: ArtifactSource): Promise<DraftUpdate> {
+  const name = asString(own(spec, 'name')) ?? '';
+  const file = asString(own(spec, 'templateFile'));
+  const template = file !== undefined ? await readLocal(source, file, `${pointer}/templateFile`, 'TemplateInvalid') : (asString(own(spec, 'template')) ?? asString(own(spec, 'text')) ?? '');
+  const args = asArray(own(spec, 'arguments')).map((a) => ({
+    name: asString(own(asObject(a), 'name')) ?? '',
+    description: asString(own(asObject(a), 'description')),
+    required: own(asObject(a), 'required') === true,
+  }));
+  const { placeholders, problems } = parseTemplate(template);
+  const undeclared = placeholders.filter((p) => !args.some((a) => a.name === p.name)).map((p) => p.name);
+  const unused = args.filter((a) => a.required && !placeholders.some((p) => p.name === a.name)).map((a) => a.name);
+  if (problems.length > 0 || undeclared.length > 0 || unused.length > 0) {
+    const why = [...problems.map((p) => p.message), ...undeclared.map((n) => `{{${n}}} is not a declared argument`), ...unused.map((n) => `required argument "${n}" is unused`)];
+    throw new ReloadStepError('TemplateInvalid', `Prompt "${name}": ${why.join('; ')}.`, file !== undefined ? `${pointer}/templateFile` : pointer);
+  }
+  const state: PromptState = { name, version: asString(own(spec, 'version')), title: asString(own(spec, 'title')), description: asString(own(spec, 'description')), arguments: args, template };
+  return (draft) => void draft.prompts.set(name, state);
+}
+
+export async function loadResource(spec: JsonObject, pointer: string, source: ArtifactSource): Promise<DraftUpdate> {
+  const file = asString(own(spec, 'file'));
+  const content = file !== undefined ? await readLocal(source, file, `${pointer}/file`, 'ResourceInvalid') : (asString(own(spec, 'text')) ?? '');
+  const state: ResourceState = {
+    uri: asString(own(spec, 'uri')) ?? '',
+    name: asString(own(spec, 'name')) ?? '',
+    title: asString(own(spec, 'title')),
+    description: asString(own(spec, 'description')),
+    mimeType: asString(own(spec, 'mimeType')),
+    text: content,
+  };
+  return (draft) => void draft.resources.set(state.uri, state);
+}
+
+/** `model` is the base model when this runtime serves it (or stages it in the same run). */
+export function loadAdapter(spec: JsonObject, pointer: string, staged: StagedArtifact, model: LoadedModel | undefined): DraftUpdate {
+  if (!staged.bytes) throw new Error('adapter bytes were not retained by staging');
+  const header = parseSafetensorsHeader(staged.bytes, `${pointer}/artifact/uri`);
+  const shape = loraShape(header, `${pointer}/artifact/uri`);
+  const rank = asNumber(own(spec, 'rank'));
+  if (rank !== undefined && rank !== shape.rank) {
+    throw new ReloadStepError('AdapterMismatch', `The adapter's tensors have rank ${shape.rank}, the manifest says ${rank}.`, `${pointer}/rank`);
+  }
+  const wanted = asArray(own(spec, 'targetModules')).filter((m): m is string => typeof m === 'string');
+  if (wanted.length > 0) {
+    const missing = wanted.filter((m) => !shape.modules.includes(m));
+    const extra = shape.modules.filter((m) => !wanted.includes(m));
+    if (missing.length > 0 || extra.length > 0) {
+      const parts = [missing.length > 0 ? `no tensors for ${missing.join(', ')}` : '', extra.length > 0 ? `tensors for undeclared ${extra.join(', ')}` : ''].filter(Boolean);
+      throw new ReloadStepError('AdapterMismatch', `The adapter has ${parts.join(' and ')} (it adapts ${shape.modules.join(', ')}).`, `${pointer}/targetModules`);
+    }
+  }
+  const width = model?.inputs[0]?.shape?.at(-1);
+  if (model && width !== undefined && width > 0 && width !== shape.inputWidth) {
+    throw new ReloadStepError('AdapterMismatch', `The adapter's layers take width ${shape.inputWidth}, base model ${model.id} takes ${width}.`, `${pointer}/baseModel`);
+  }
+  const name = asString(own(spec, 'name')) ?? '';
+  const state: AdapterState = {
+    name,
+    version: asString(own(spec, 'version')),
+    baseModel: asString(own(spec, 'baseModel')) ?? '',
+    digest: staged.digest,
+    rank: shape.rank,
+    targetModules: shape.modules,
+  };
+  return (draft) => void draft.adapters.set(name, state);
+}
+
+export function loadKnowledge(spec: JsonObject, pointer: string, staged: StagedArtifact | undefined): DraftUpdate {
+  const index = asString(own(spec, 'index')) ?? '';
+  const shardId = asString(own(spec, 'shard')) ?? '';
+  if (own(spec, 'op') === 'delete') {
+    return (draft) => {
+      const shards = new Map(draft.knowledge.get(index) ?? []);
+      shards.delete(shardId);
+      if (shards.size > 0) draft.knowledge.set(index, shards);
+      else draft.knowledge.delete(index);
+    };
+  }
+  if (!staged) throw new ReloadStepError('KnowledgeInvalid', `Shard ${index}/${shardId} has no artifact to upsert.`, pointer);
+  const shard = parseShard(text(staged), { index, shard: shardId, embeddingDim: asNumber(own(spec, 'embeddingDim')) ?? asNumber(own(spec, 'dimension')), digest: staged.digest }, `${pointer}/artifact/uri`);
+  return (draft) => {
+    const shards = new Map(draft.knowledge.get(index) ?? []);
+    shards.set(shardId, shard);
+    draft.knowledge.set(index, shards);
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * ModelEngine on onnxruntime-web (WebAssembly): runs in Node and in the VS Code extension host
+ * with no native binaries. Single-threaded WASM: the process is shared, and probes are small.
+ */
+import * as ort from 'onnxruntime-web';
+import type { DType, ModelEngine, ModelSession, TensorData, TensorSignature } from './modelEngine';
+
+export interface OnnxEngineOptions {
+  /** Folder holding ort-wasm-simd-threaded.{mjs,wasm} when bundled; defaults to the package's own. */
+  wasmDir?: string;
+}
+
+const TYPED: Partial<Record<DType, (data: TensorData['data']) => ort.Tensor['data']>> = {
+  float32: (d) => Float32Array.from(d as number[]),
+  float64: (d) => Float64Array.from(d as number[]),
+  int32: (d) => Int32Array.from(d as number[]),
+  int64: (d) => BigInt64Array.from((d as number[]).map((v) => BigInt(Math.trunc(v)))),
+  int8: (d) => Int8Array.from(d as number[]),
+  int16: (d) => Int16Array.from(d as number[]),
+  uint8: (d) => Uint8Array.from(d as number[]),
+  uint16: (d) => Uint16Array.from(d as number[]),
+  uint32: (d) => Uint32Array.from(d as number[]),
+  bool: (d) => Uint8Array.from((d as boolean[]).map((v) => (v ? 1 : 0))),
+};
+
+function signatureOf(meta: ort.InferenceSession.ValueMetadata): TensorSignature {
+  if (!meta.isTensor) return { name: meta.name, dtype: 'non-tensor' };
+  return { name: meta.name, dtype: meta.type, shape: meta.shape.map((d) => (typeof d === 'number' ? d : -1)) };
+}
+
+function toPlain(tensor: ort.Tensor): TensorData {
+  const data = tensor.data;
+  const values = data instanceof BigInt64Array || data instanceof BigUint64Array ? Array.from(data, Number) : Array.from(data as ArrayLike<number>);
+  return { dims: [...tensor.dims], data: values, dtype: tensor.type as DType };
+}
+
+export function createOnnxEngine(options: OnnxEngineOptions = {}): ModelEngine {
+  ort.env.wasm.numThreads = 1;
+  if (options.wasmDir) ort.env.wasm.wasmPaths = options.wasmDir.endsWith('/') ? options.wasmDir : `${options.wasmDir}/`;
+  return {
+    async load(bytes) {
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(bytes);
+      } catch (e) {
+        throw new Error(`not a loadable ONNX model: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+      const inputs = session.inputNames.map((_, i) => signatureOf(session.inputMetadata[i]));
+      const outputs = session.outputNames.map((_, i) => signatureOf(session.outputMetadata[i]));
+      const model: ModelSession = {
+        inputs,
+        outputs,
+        async run(feeds) {
+          const tensors: Record<string, ort.Tensor> = {};
+          for (const input of inputs) {
+            const feed = feeds[input.name];
+            if (!feed) throw new Error(`missing input "${input.name}"`);
+            const dtype = (feed.dtype ?? input.dtype) as DType;
+            const convert = TYPED[dtype];
+            if (!convert) throw new Error(`input "${input.name}": dtype ${dtype} is not supported by the local runtime`);
+            tensors[input.name] = new ort.Tensor(dtype as 'float32', convert(feed.data) as Float32Array, feed.dims);
+          }
+          const result = await session.run(tensors);
+          const out: Record<string, TensorData> = {};
+          for (const name of session.outputNames) out[name] = toPlain(result[name]);
+          return out;
+        },
+        release: () => session.release(),
+      };
+      return model;
+    },
+  };
+}
