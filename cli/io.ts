@@ -2,6 +2,8 @@
 export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal: progress lines and colour are shown only then. */
+  stderrIsTerminal?: boolean;
 }
 
 /** Exit codes shared by every command (DESIGN.md §6.1). */

@@ -4,9 +4,10 @@ import { runReloadctl } from './reloadctl';
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
 };
 
-runReloadctl(process.argv.slice(2), io).then(
+runReloadctl(process.argv.slice(2), io, process.env).then(
   (code) => {
     process.exitCode = code;
   },

@@ -4,9 +4,12 @@ import { promises as fs } from 'node:fs';
 /** Manifests point at artifacts rather than contain them; anything larger is a mistake. */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
+export const MAX_TRACE_BYTES = 256 * 1024 * 1024;
+
 export type InputResult = { ok: true; text: string } | { ok: false; message: string };
 
-export async function readManifestFile(path: string): Promise<InputResult> {
+export async function readManifestFile(path: string, what: 'manifest' | 'trace' = 'manifest'): Promise<InputResult> {
+  const limit = what === 'manifest' ? MAX_MANIFEST_BYTES : MAX_TRACE_BYTES;
   let stat;
   try {
     stat = await fs.stat(path);
@@ -15,11 +18,9 @@ export async function readManifestFile(path: string): Promise<InputResult> {
   }
   if (stat.isDirectory()) return { ok: false, message: `${path} is a directory: pass manifest files, e.g. ${path}/*.reload.json` };
   if (!stat.isFile()) return { ok: false, message: `${path} is not a regular file` };
-  if (stat.size > MAX_MANIFEST_BYTES) {
-    return {
-      ok: false,
-      message: `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; manifests over ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB are not read (put large data in artifact files the manifest points at)`,
-    };
+  if (stat.size > limit) {
+    const why = what === 'manifest' ? '(put large data in artifact files the manifest points at)' : '(split the trace)';
+    return { ok: false, message: `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; ${what}s over ${limit / 1024 / 1024} MiB are not read ${why}` };
   }
   let bytes: Buffer;
   try {

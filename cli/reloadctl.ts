@@ -1,7 +1,9 @@
 /** `reloadctl`: argument parsing and dispatch to the commands. */
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CommandIo } from './io';
+import { dryRunCommand } from './dryRunCommand';
 import { migrateCommand } from './migrateCommand';
+import { traceConvertCommand } from './traceCommand';
 import { OUTPUT_FORMATS, type OutputFormat } from './report';
 import { validateCommand } from './validateCommand';
 
@@ -17,13 +19,21 @@ Commands:
       Migrate legacy manifests (reload/v1, mcp-context/v1) to the current version. Prints the
       result, or rewrites files in place with --write; --check exits 1 when a file needs it.
       Exit 0 done or nothing to do, 1 refused or --check found work, 2 usage.
+  dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--allow-http]
+      Run the manifest against a local in-process runtime (hash artifacts, load models, run
+      probes, swap, roll back) and print the traced timeline. --trace-out writes OTLP JSON;
+      traces also go to OTEL_EXPORTER_OTLP_ENDPOINT when set.
+      Exit 0 succeeded, 1 failed or rolled back, 2 invalid manifest or usage.
+  trace convert <in> --to otlp|jaeger|chrome
+      Convert a trace (OTLP JSON or Jaeger JSON) to OTLP, Jaeger or Chrome Trace Event JSON
+      (for Perfetto). Exit 0 done, 1 unreadable trace, 2 usage.
 
 Options:
   -h, --help      Show this help.
   --version       Show the version.
 `;
 
-export async function runReloadctl(argv: string[], io: CommandIo): Promise<number> {
+export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<Record<string, string | undefined>> = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout(USAGE);
@@ -51,6 +61,43 @@ export async function runReloadctl(argv: string[], io: CommandIo): Promise<numbe
         );
         if (positionals.length === 0) throw new UsageError('migrate needs at least one file');
         return await migrateCommand(positionals, { to: values.to, write: values.write, check: values.check }, io);
+      }
+      case 'dry-run': {
+        const { values, positionals } = parseOrUsage(() =>
+          parseArgs({
+            args: rest,
+            options: {
+              format: { type: 'string', default: 'text' },
+              'trace-out': { type: 'string' },
+              'otlp-endpoint': { type: 'string' },
+              'allow-http': { type: 'boolean', default: false },
+            },
+            allowPositionals: true,
+            strict: true,
+          }),
+        );
+        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
+        if (positionals.length !== 1) throw new UsageError('dry-run takes exactly one manifest file');
+        return await dryRunCommand(
+          positionals[0],
+          {
+            format: values.format,
+            traceOut: values['trace-out'],
+            otlpEndpoint: values['otlp-endpoint'],
+            allowHttp: values['allow-http'],
+            progress: io.stderrIsTerminal === true || env.RELOADCTL_PROGRESS === '1',
+            color: io.stderrIsTerminal === true && env.NO_COLOR === undefined,
+          },
+          io,
+          env,
+        );
+      }
+      case 'trace': {
+        const [sub, ...more] = rest;
+        if (sub !== 'convert') throw new UsageError(`unknown trace command "${sub ?? ''}": use "trace convert <in> --to otlp|jaeger|chrome"`);
+        const { values, positionals } = parseOrUsage(() => parseArgs({ args: more, options: { to: { type: 'string' } }, allowPositionals: true, strict: true }));
+        if (positionals.length !== 1 || values.to === undefined) throw new UsageError('trace convert takes one input file and --to otlp|jaeger|chrome');
+        return await traceConvertCommand(positionals[0], values.to, io);
       }
       case undefined:
       case '-h':

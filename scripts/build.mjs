@@ -1,10 +1,14 @@
 // Bundles the extension, the language server and the CLI into dist/ with esbuild.
 import { build } from 'esbuild';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const production = process.argv.includes('--production');
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning', mainFields: ['module', 'main'] };
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning',
+  mainFields: ['module', 'main'],
+  // The CommonJS build of onnxruntime-web for Node: its ESM build needs import.meta, which a CommonJS bundle lacks.
+  alias: { 'onnxruntime-web': './node_modules/onnxruntime-web/dist/ort.node.min.js' },
+};
 
 await Promise.all([
   build({ ...common, entryPoints: ['client/main.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
@@ -18,3 +22,7 @@ await Promise.all([
   }),
 ]);
 await chmod('dist/cli.js', 0o755);
+// onnxruntime-web loads its WebAssembly runtime at run time; ship it beside the bundles.
+for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
+  await copyFile(`node_modules/onnxruntime-web/dist/${file}`, `dist/${file}`);
+}

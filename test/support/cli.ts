@@ -1,5 +1,5 @@
 /** Runs the built `reloadctl` (dist/cli.js) as a user would, capturing its output and exit code. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './fixtures';
 
@@ -9,7 +9,19 @@ export interface CliRun {
   stderr: string;
 }
 
-export function reloadctl(args: string[], cwd = ROOT): CliRun {
-  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+export function reloadctl(args: string[], cwd = ROOT, env: Record<string, string> = {}): CliRun {
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Like `reloadctl`, without blocking the event loop (for tests that serve the CLI over HTTP). */
+export function reloadctlAsync(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,0 +1,103 @@
+/** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>]`. */
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { languageIdForPath } from '../core/formats';
+import { createOnnxEngine } from '../core/runtime/onnxEngine';
+import { runReload, type ProgressEvent, type ReloadOutcome } from '../core/runtime/pipeline';
+import { LocalRuntime } from '../core/runtime/runtime';
+import { fromReadableSpans } from '../core/tracing/model';
+import { toOtlpJson } from '../core/tracing/otlp';
+import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
+import { createTraceRecorder } from '../core/tracing/recorder';
+import { EXIT, type CommandIo } from './io';
+import { nodeArtifactSource } from './nodeFileHost';
+import { describeError, readManifestFile } from './readInput';
+import { formatText } from './report';
+import { renderTimeline } from './timeline';
+
+export interface DryRunFlags {
+  format: 'text' | 'json';
+  traceOut?: string;
+  otlpEndpoint?: string;
+  /** Show progress on stderr (default: when stderr is a terminal). */
+  progress: boolean;
+  color: boolean;
+  allowHttp: boolean;
+}
+
+/** The onnxruntime-web WASM files sit next to the bundle in dist/; from sources, the package finds its own. */
+function wasmDir(): string | undefined {
+  return existsSync(join(__dirname, 'ort-wasm-simd-threaded.wasm')) ? __dirname : undefined;
+}
+
+export async function dryRunCommand(file: string, flags: DryRunFlags, io: CommandIo, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const input = await readManifestFile(file);
+  if (!input.ok) {
+    io.stderr(`reloadctl: ${input.message}\n`);
+    return EXIT.usage;
+  }
+  const recorder = createTraceRecorder();
+  const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: wasmDir() }));
+  let outcome: ReloadOutcome;
+  try {
+    outcome = await runReload({
+      text: input.text,
+      languageId: languageIdForPath(file),
+      mode: 'dryRun',
+      runtime,
+      source: nodeArtifactSource(file, { allowHttp: flags.allowHttp }),
+      tracer: recorder.tracer,
+      onProgress: flags.progress ? progressPrinter(io) : undefined,
+    });
+  } finally {
+    await runtime.dispose();
+  }
+  const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'reloadctl' });
+  await recorder.shutdown();
+
+  if (flags.traceOut) {
+    try {
+      await fs.writeFile(flags.traceOut, `${JSON.stringify(toOtlpJson(trace), null, 2)}\n`);
+    } catch (e) {
+      io.stderr(`reloadctl: cannot write the trace to ${flags.traceOut}: ${describeError(e)}\n`);
+    }
+  }
+  const target = otlpTargetFromEnv(env, flags.otlpEndpoint);
+  if (target) {
+    await exportOtlpHttp(trace, target).catch((e: unknown) => io.stderr(`reloadctl: trace not exported to ${target.url}: ${e instanceof Error ? e.message : String(e)}\n`));
+  }
+
+  if (flags.format === 'json') {
+    io.stdout(`${JSON.stringify({ file, ...outcome, trace: toOtlpJson(trace) }, null, 2)}\n`);
+  } else {
+    if (outcome.outcome === 'Invalid') io.stdout(formatText([{ file, diagnostics: outcome.diagnostics.filter((d) => d.severity === 'error') }]));
+    io.stdout(renderTimeline(trace, { color: flags.color }));
+    io.stdout(summary(outcome));
+  }
+  return outcome.outcome === 'Succeeded' ? EXIT.ok : outcome.outcome === 'Invalid' ? EXIT.usage : EXIT.failed;
+}
+
+function summary(outcome: ReloadOutcome): string {
+  const counts = new Map<string, number>();
+  for (const change of outcome.changes) counts.set(change.status, (counts.get(change.status) ?? 0) + 1);
+  const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+  const head = `${outcome.outcome}${parts ? ` (${parts})` : ''} · trace ${outcome.traceId}`;
+  if (!outcome.error) return `${head}\n`;
+  const at = outcome.error.pointer !== undefined ? ` at ${outcome.error.pointer}` : '';
+  return `${head}\n${outcome.error.step} failed: ${outcome.error.type}: ${outcome.error.message}${at}\n`;
+}
+
+/** One status line on stderr, rewritten in place on a terminal, for long steps such as hashing. */
+function progressPrinter(io: CommandIo): (event: ProgressEvent) => void {
+  let last = 0;
+  return (event) => {
+    if (event.kind !== 'bytes') return;
+    const now = performance.now();
+    const done = event.total !== undefined && event.bytes >= event.total;
+    if (!done && now - last < 100) return;
+    last = now;
+    const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    const share = event.total ? ` ${Math.floor((event.bytes / event.total) * 100)}%` : '';
+    io.stderr(`\rstaging ${event.ref}${share} (${mb(event.bytes)}${event.total ? ` / ${mb(event.total)}` : ''})${done ? '\n' : ''}`);
+  };
+}
