@@ -31,7 +31,8 @@ export function formatText(reports: readonly FileReport[]): string {
 
 /** One JSON document: an array with one `{file, diagnostics}` entry per file. */
 export function formatJson(reports: readonly FileReport[]): string {
-  return `${JSON.stringify(reports.map(({ file, diagnostics }) => ({ file, diagnostics })), null, 2)}\n`;
+  const shape = ({ severity, code, message, range, pointer }: ManifestDiagnostic): Omit<ManifestDiagnostic, 'tags' | 'data'> => ({ severity, code, message, range, pointer });
+  return `${JSON.stringify(reports.map(({ file, diagnostics }) => ({ file, diagnostics: diagnostics.map(shape) })), null, 2)}\n`;
 }
 
 const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

@@ -79,7 +79,7 @@ export function checkDeprecations(root: unknown, apiVersion: ApiVersion): Findin
       pointer,
       'key',
       `"${deprecation.property}" is deprecated: use "${deprecation.replacement}" instead (quick fix available).`,
-      { tags: ['deprecated'] },
+      { tags: ['deprecated'], data: { replacement: deprecation.replacement } },
     ),
   );
 }

@@ -67,6 +67,8 @@ export interface ManifestDiagnostic {
   /** JSON pointer (RFC 6901) of the value concerned; '' is the whole document. */
   pointer: string;
   tags?: DiagnosticTag[];
+  /** What a quick fix needs to know (e.g. the missing property and a value to insert). */
+  data?: Record<string, unknown>;
 }
 
 /**
@@ -85,6 +87,7 @@ export interface Finding {
   /** Overrides the code's default severity (rarely needed). */
   severity?: Severity;
   tags?: DiagnosticTag[];
+  data?: Record<string, unknown>;
 }
 
 export function finding(
@@ -92,7 +95,7 @@ export function finding(
   pointer: string,
   target: FindingTarget,
   message: string,
-  extra?: Pick<Finding, 'severity' | 'tags'>,
+  extra?: Pick<Finding, 'severity' | 'tags' | 'data'>,
 ): Finding {
   return { code, pointer, target, message, ...extra };
 }

@@ -5,7 +5,8 @@
  */
 import { finding, type Finding, type ManifestDiagnostic } from './diagnostics';
 import { FORMATS, LANGUAGES, type ApiVersion, type LanguageId } from './formats';
-import { LineIndex, type Range } from './lineIndex';
+import type { TextEdit } from './fixes';
+import { LineIndex } from './lineIndex';
 import { collectComments, moveComments } from './migrations/comments';
 import { contextV1toV2 } from './migrations/contextV1toV2';
 import { detectStyle, printJsonc } from './migrations/print';
@@ -17,11 +18,6 @@ import { hasErrors, validateManifest } from './validate';
 
 /** Every step, in chain order per language. A later v3 is one more entry. */
 export const MIGRATION_STEPS: readonly MigrationStep[] = [reloadV1toV2, contextV1toV2];
-
-export interface TextEdit {
-  range: Range;
-  newText: string;
-}
 
 export type MigrationResult =
   /** `edits` is empty when the document is already at the target version. */

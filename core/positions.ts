@@ -35,6 +35,7 @@ export function resolveFindings(text: string, findings: readonly Finding[], line
       pointer: f.pointer,
     };
     if (f.tags) diagnostic.tags = f.tags;
+    if (f.data) diagnostic.data = f.data;
     return diagnostic;
   });
 }

@@ -35,6 +35,7 @@ function createAjv(): Ajv2020 {
     allowUnionTypes: true,
   });
   for (const keyword of ANNOTATION_KEYWORDS) instance.addKeyword({ keyword, schemaType: 'string' });
+  instance.addKeyword({ keyword: 'defaultSnippets', schemaType: 'array' });
   return instance;
 }
 
@@ -109,7 +110,9 @@ function translateError(error: ErrorObject, root: Schema): Finding | undefined {
   }
   switch (error.keyword) {
     case 'required': {
-      return finding('missing-property', at, 'start', `Missing required property "${String(params.missingProperty)}": add it.`);
+      const property = String(params.missingProperty);
+      const schema = resolveRef(root, ((parent?.properties as Record<string, Schema> | undefined)?.[property] ?? {}) as Schema);
+      return finding('missing-property', at, 'start', `Missing required property "${property}": add it.`, { data: { property, value: placeholderFor(root, schema) } });
     }
     case 'dependentRequired': {
       const property = String(params.property);
@@ -205,4 +208,35 @@ function translateError(error: ErrorObject, root: Schema): Finding | undefined {
 
 function lowerFirst(message: string): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** A value to insert for a missing property: its const, default or first enum value, else an empty value of its type. */
+export function placeholderFor(root: Schema, schema: Schema, depth = 0): unknown {
+  if ('const' in schema) return schema.const;
+  if ('default' in schema) return schema.default;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'string':
+      return '';
+    case 'integer':
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 0;
+    case 'boolean':
+      return false;
+    case 'array':
+      return [];
+    case 'object': {
+      const value: Record<string, unknown> = {};
+      if (depth < 3) {
+        for (const required of (schema.required as string[] | undefined) ?? []) {
+          const property = resolveRef(root, ((schema.properties as Record<string, Schema> | undefined)?.[required] ?? {}) as Schema);
+          value[required] = placeholderFor(root, property, depth + 1);
+        }
+      }
+      return value;
+    }
+    default:
+      return typeof schema.$ref === 'string' ? placeholderFor(root, resolveRef(root, schema), depth + 1) : '';
+  }
 }

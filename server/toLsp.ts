@@ -14,7 +14,7 @@ const TAG = { deprecated: DiagnosticTag.Deprecated, unnecessary: DiagnosticTag.U
 export const DIAGNOSTIC_SOURCE = 'tracing-reload';
 
 export function toLspDiagnostic(d: ManifestDiagnostic): Diagnostic {
-  const diagnostic: Diagnostic = { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: DIAGNOSTIC_SOURCE, message: d.message, data: { pointer: d.pointer } };
+  const diagnostic: Diagnostic = { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: DIAGNOSTIC_SOURCE, message: d.message, data: { pointer: d.pointer, ...d.data } };
   if (d.tags) diagnostic.tags = d.tags.map((t) => TAG[t]);
   return diagnostic;
 }

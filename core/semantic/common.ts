@@ -19,7 +19,9 @@ export function lacksDigest(artifact: unknown): boolean {
 
 /** The finding for an artifact (at `pointer`) that `lacksDigest`. */
 export function missingDigest(artifactPointer: string): Finding {
-  return finding('missing-digest', `${artifactPointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).');
+  return finding('missing-digest', `${artifactPointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).', {
+    data: { artifact: artifactPointer },
+  });
 }
 
 /** The missing-digest finding for an artifact, if it lacks one. */

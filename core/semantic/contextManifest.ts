@@ -81,6 +81,7 @@ function checkPrompt(prompt: JsonObject, pointer: string): Finding[] {
           templatePointer,
           { substring: [placeholder.offset, placeholder.length] },
           `"{{${placeholder.name}}}" is not a declared argument: add { "name": "${placeholder.name}" } to "arguments" (quick fix) or fix the name.`,
+          { data: { argument: placeholder.name, prompt: pointer } },
         ),
       );
     }

@@ -29,6 +29,7 @@ export function checkMetadata(root: JsonObject, options: MetadataCheckOptions): 
         '/metadata',
         'start',
         `Add ${what} before applying: ${missing.includes('uid') ? 'the uid (a UUID) makes the apply idempotent' : ''}${missing.length === 2 ? '; ' : ''}${missing.includes('serial') ? 'the serial (1 or more) orders applies on a target' : ''}.`,
+        { data: { missing } },
       ),
     );
   }

@@ -1,0 +1,16 @@
+/** Code lenses at the top of a current-version manifest: Dry Run · Apply… · Rollback… (client commands). */
+import type { CodeLens } from 'vscode-languageserver';
+import type { DocumentState } from './documents';
+import { CLIENT_COMMANDS } from './protocol';
+
+export function codeLenses(state: DocumentState): CodeLens[] {
+  const format = state.validation().format;
+  if (!format || format.legacy) return [];
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const uri = state.document.uri;
+  return [
+    { range, command: { title: '▶ Dry Run', command: CLIENT_COMMANDS.dryRun, arguments: [uri] } },
+    { range, command: { title: 'Apply…', command: CLIENT_COMMANDS.apply, arguments: [uri] } },
+    { range, command: { title: 'Rollback…', command: CLIENT_COMMANDS.rollback, arguments: [uri] } },
+  ];
+}

@@ -1,0 +1,57 @@
+/**
+ * What the server knows about each open document, computed on demand once per version: the
+ * validation result and, for schema-driven features, vscode-json-languageservice's parse.
+ */
+import { parse as parseTolerant } from 'jsonc-parser';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { JSONDocument } from 'vscode-json-languageservice';
+import { languageIdForPath, LANGUAGES, type LanguageId } from '../core/formats';
+import { validateManifest, type ValidationResult } from '../core/validate';
+import type { JsonService } from './jsonService';
+
+export interface DocumentState {
+  document: TextDocument;
+  languageId: LanguageId | undefined;
+  validation(): ValidationResult;
+  /** vscode-json-languageservice's view: a document whose URI selects the schema of the format version, and its parse. */
+  json(): { document: TextDocument; parsed: JSONDocument };
+  /** The parsed value, or a best-effort value when the text does not parse (while typing). */
+  value(): unknown;
+}
+
+export function languageOf(document: TextDocument): LanguageId | undefined {
+  return document.languageId in LANGUAGES ? (document.languageId as LanguageId) : languageIdForPath(document.uri);
+}
+
+export class DocumentStates {
+  private readonly states = new Map<string, { version: number; state: DocumentState }>();
+
+  constructor(
+    private readonly jsonService: JsonService,
+    private readonly knownTargets: () => readonly string[] | undefined,
+    private readonly knownModels: () => ReadonlySet<string> | undefined,
+  ) {}
+
+  get(document: TextDocument): DocumentState {
+    const cached = this.states.get(document.uri);
+    if (cached && cached.version === document.version) return cached.state;
+    const languageId = languageOf(document);
+    let validation: ValidationResult | undefined;
+    let json: ReturnType<DocumentState['json']> | undefined;
+    const state: DocumentState = {
+      document,
+      languageId,
+      validation: () => (validation ??= validateManifest(document.getText(), { languageId, knownTargets: this.knownTargets(), knownModels: languageId === 'mcp-context' ? this.knownModels() : undefined })),
+      json: () => (json ??= this.jsonService.parse(document, state.validation().format)),
+      value: () => state.validation().value ?? parseTolerant(document.getText(), undefined, { allowTrailingComma: true, disallowComments: false }),
+    };
+    this.states.set(document.uri, { version: document.version, state });
+    return state;
+  }
+
+  /** Drops what is known about a document (closed, or settings changed). */
+  forget(uri?: string): void {
+    if (uri === undefined) this.states.clear();
+    else this.states.delete(uri);
+  }
+}
