@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
 import { findDeprecatedUses } from '../core/deprecations';
+import { DIAGNOSTIC_CODES } from '../core/diagnostics';
 import { applyTextEdits, declareArgumentEdits, deprecationEdits, diffEdits, setValueEdits, setValuesEdits, uuidv7, type TextEdit } from '../core/fixes';
 import { parseJsonc } from '../core/jsonc/parse';
 import { valueAt } from '../core/jsonc/pointer';
@@ -43,7 +44,9 @@ export function codeActions(state: DocumentState, params: CodeActionParams): Cod
   if (!wants(CodeActionKind.QuickFix)) return actions;
   const text = state.document.getText();
   const validation = state.validation();
-  const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+  // Some clients echo back only part of a diagnostic (Neovim 0.7: code and data), so ours are
+  // recognised by their code, and by their source when one is given.
+  const ours = params.context.diagnostics.filter((d) => typeof d.code === 'string' && d.code in DIAGNOSTIC_CODES && (d.source === undefined || d.source === DIAGNOSTIC_SOURCE));
   const seen = new Set<string>();
   for (const diagnostic of ours) {
     const data = dataOf(diagnostic);
