@@ -6,7 +6,10 @@ import { locatePointers, type TextLocation } from './jsonc/locate';
 import type { SyntaxProblem } from './jsonc/parse';
 import { childPointer, parentPointer } from './jsonc/pointer';
 
-export function resolveFindings(text: string, findings: readonly Finding[], lines: LineIndex): ManifestDiagnostic[] {
+/** Finds where pointers sit; the default scans the whole text, incremental validation brings a cheaper one. */
+export type Locator = (pointers: Set<string>) => Map<string, TextLocation>;
+
+export function resolveFindings(text: string, findings: readonly Finding[], lines: Pick<LineIndex, 'positionAt'>, locate?: Locator): ManifestDiagnostic[] {
   if (findings.length === 0) return [];
   const wanted = new Set<string>();
   for (const f of findings) {
@@ -15,7 +18,7 @@ export function resolveFindings(text: string, findings: readonly Finding[], line
       if (p === '') break;
     }
   }
-  const located = locatePointers(text, wanted);
+  const located = locate ? locate(wanted) : locatePointers(text, wanted);
   return findings.map((f) => {
     let pointer = f.pointer;
     let location = located.get(pointer);
@@ -64,12 +67,12 @@ export function rawOffset(raw: string, decoded: number): number {
   return Math.min(i, raw.length);
 }
 
-export function syntaxDiagnostics(text: string, problems: readonly SyntaxProblem[], lines: LineIndex): ManifestDiagnostic[] {
+export function syntaxDiagnostics(text: string, problems: readonly SyntaxProblem[], lines: Pick<LineIndex, 'positionAt'>): ManifestDiagnostic[] {
   return problems.map((p) => ({
     severity: p.severity,
     code: p.code,
     message: p.message,
-    range: lines.rangeOf(p.offset, p.length),
+    range: { start: lines.positionAt(p.offset), end: lines.positionAt(p.offset + p.length) },
     pointer: pointerAt(text, p.offset),
   }));
 }

@@ -47,6 +47,48 @@ export function schemaFindings(value: unknown, format: FormatVersion): Finding[]
   return translateErrors(validate.errors ?? [], format.schema);
 }
 
+/**
+ * The `spec` arrays whose items incremental validation checks one at a time: array key → the
+ * `$defs` entry of its items.
+ */
+export function itemArrays(format: FormatVersion): Map<string, string> {
+  const defs = format.schema.$defs as Record<string, Schema> | undefined;
+  const properties = (defs?.spec?.properties ?? {}) as Record<string, Schema>;
+  const arrays = new Map<string, string>();
+  for (const [key, property] of Object.entries(properties)) {
+    const ref = (property.items as Schema | undefined)?.$ref;
+    if (property.type === 'array' && typeof ref === 'string' && ref.startsWith('#/$defs/')) arrays.set(key, ref.slice('#/$defs/'.length));
+  }
+  return arrays;
+}
+
+const shellValidators = new Map<string, ValidateFunction>();
+
+/** Schema findings for everything except the items of `itemArrays` (they are checked by `itemFindings`). */
+export function shellFindings(value: unknown, format: FormatVersion): Finding[] {
+  let validate = shellValidators.get(format.apiVersion);
+  if (!validate) {
+    const shell = structuredClone(format.schema);
+    shell.$id = String(shell.$id).replace(/\.schema\.json$/, '.shell.schema.json');
+    const spec = (shell.$defs as Record<string, Schema>).spec;
+    for (const key of itemArrays(format).keys()) ((spec.properties as Record<string, Schema>)[key] as Schema).items = true;
+    ajv ??= createAjv();
+    validate = ajv.compile(shell);
+    shellValidators.set(format.apiVersion, validate);
+  }
+  if (validate(value)) return [];
+  return translateErrors(validate.errors ?? [], format.schema);
+}
+
+/** Schema findings for one item of a `spec` array, with pointers under `pointer`. */
+export function itemFindings(item: unknown, format: FormatVersion, definition: string, pointer: string): Finding[] {
+  validatorFor(format);
+  const validate = ajv!.getSchema(`${String(format.schema.$id)}#/$defs/${definition}`);
+  if (!validate) throw new Error(`no $defs/${definition} in ${format.apiVersion}`);
+  if (validate(item)) return [];
+  return translateErrors((validate.errors ?? []).map((e) => ({ ...e, instancePath: `${pointer}${e.instancePath}` })), format.schema);
+}
+
 function translateErrors(errors: ErrorObject[], root: Schema): Finding[] {
   const findings: Finding[] = [];
   const consumed = new Set<ErrorObject>();

@@ -70,7 +70,9 @@ export function sortDiagnostics(diagnostics: ManifestDiagnostic[]): ManifestDiag
       a.range.start.line - b.range.start.line ||
       a.range.start.character - b.range.start.character ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.code.localeCompare(b.code),
+      a.code.localeCompare(b.code) ||
+      a.pointer.localeCompare(b.pointer) ||
+      a.message.localeCompare(b.message),
   );
 }
 

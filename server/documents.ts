@@ -6,7 +6,8 @@ import { parse as parseTolerant } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { JSONDocument } from 'vscode-json-languageservice';
 import { languageIdForPath, LANGUAGES, type LanguageId } from '../core/formats';
-import { validateManifest, type ValidationResult } from '../core/validate';
+import { updateSnapshot, validateWithSnapshot, type ValidationSnapshot } from '../core/incremental';
+import type { ValidationResult } from '../core/validate';
 import type { JsonService } from './jsonService';
 
 export interface DocumentState {
@@ -25,6 +26,8 @@ export function languageOf(document: TextDocument): LanguageId | undefined {
 
 export class DocumentStates {
   private readonly states = new Map<string, { version: number; state: DocumentState }>();
+  /** The last validation of each document, which the next one updates incrementally. */
+  private readonly snapshots = new Map<string, ValidationSnapshot>();
 
   constructor(
     private readonly jsonService: JsonService,
@@ -41,7 +44,7 @@ export class DocumentStates {
     const state: DocumentState = {
       document,
       languageId,
-      validation: () => (validation ??= validateManifest(document.getText(), { languageId, knownTargets: this.knownTargets(), knownModels: languageId === 'mcp-context' ? this.knownModels() : undefined })),
+      validation: () => (validation ??= this.validate(document, languageId)),
       json: () => (json ??= this.jsonService.parse(document, state.validation().format)),
       value: () => state.validation().value ?? parseTolerant(document.getText(), undefined, { allowTrailingComma: true, disallowComments: false }),
     };
@@ -49,9 +52,25 @@ export class DocumentStates {
     return state;
   }
 
-  /** Drops what is known about a document (closed, or settings changed). */
+  private validate(document: TextDocument, languageId: LanguageId | undefined): ValidationResult {
+    const text = document.getText();
+    const previous = this.snapshots.get(document.uri);
+    const positionAt = (offset: number) => document.positionAt(offset);
+    const snapshot = previous
+      ? updateSnapshot(previous, text, positionAt)
+      : validateWithSnapshot(text, { languageId, knownTargets: this.knownTargets(), knownModels: languageId === 'mcp-context' ? this.knownModels() : undefined }, positionAt);
+    this.snapshots.set(document.uri, snapshot);
+    return snapshot.result;
+  }
+
+  /** Drops what is known about a document (closed), or about all (settings or the workspace changed). */
   forget(uri?: string): void {
-    if (uri === undefined) this.states.clear();
-    else this.states.delete(uri);
+    if (uri === undefined) {
+      this.states.clear();
+      this.snapshots.clear();
+    } else {
+      this.states.delete(uri);
+      this.snapshots.delete(uri);
+    }
   }
 }

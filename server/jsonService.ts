@@ -26,7 +26,8 @@ export function createJsonService(): JsonService {
     schemas: FORMATS.map((format) => ({
       uri: String(format.schema.$id),
       fileMatch: [`${FOLDER}/${format.apiVersion.replace('/', '-')}/*`],
-      schema: format.schema as never,
+      // A copy: the service resolves $refs in place, and the originals are what ajv compiles.
+      schema: structuredClone(format.schema) as never,
     })),
   });
   return {
