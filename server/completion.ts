@@ -6,14 +6,16 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getLocation, type Node } from 'jsonc-parser';
-import { CompletionItemKind, CompletionItemTag, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver';
+import { CompletionItemKind, CompletionItemTag, type CompletionItem, type CompletionList, type Position, type Range } from 'vscode-languageserver';
 import { FORMATS, LANGUAGES } from '../core/formats';
 import { asArray, asObject, asString, own } from '../core/semantic/read';
-import type { DocumentState } from './documents';
+import type { DocumentState, JsonLocation } from './documents';
 import type { JsonService } from './jsonService';
 import { declaredChanges, isFileReferenceAt, referenceKindAt } from './references';
+import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
+
+type LocatedNode = JsonLocation['node'];
 
 export interface CompletionContext {
   state: DocumentState;
@@ -27,20 +29,41 @@ export async function complete(context: CompletionContext): Promise<CompletionLi
   const { state, position } = context;
   const text = state.document.getText();
   const offset = state.document.offsetAt(position);
-  const location = getLocation(text, offset);
-  const node = location.previousNode;
+  const location = state.location(offset);
+  const node = location.node;
   const inString = node?.type === 'string' && offset > node.offset && offset < node.offset + node.length;
   const atValue = !location.isAtPropertyKey && (inString || node === undefined || node.type !== 'property');
   if (atValue) {
     const items = await semanticItems(context, location.path, node, inString, offset, text);
     if (items) return { isIncomplete: false, items };
   }
+  const window = state.window(offset);
+  if (window) {
+    const service = context.jsonService.service;
+    const list = await service.doComplete(window.view, toView(window, state.document, position), service.parseJSONDocument(window.view));
+    return list ? mapItems(list, (range) => fromView(window, state.document, range)) : { isIncomplete: false, items: [] };
+  }
   const json = state.json();
   return (await context.jsonService.service.doComplete(json.document, position, json.parsed)) ?? { isIncomplete: false, items: [] };
 }
 
+/** Completion items with their edit ranges mapped from a window's view to the document. */
+function mapItems(list: CompletionList, map: (range: Range) => Range): CompletionList {
+  return {
+    ...list,
+    items: list.items.map((item) => {
+      const mapped: CompletionItem = { ...item };
+      const edit = item.textEdit;
+      if (edit && 'range' in edit) mapped.textEdit = { ...edit, range: map(edit.range) };
+      else if (edit) mapped.textEdit = { ...edit, insert: map(edit.insert), replace: map(edit.replace) };
+      if (item.additionalTextEdits) mapped.additionalTextEdits = item.additionalTextEdits.map((e) => ({ ...e, range: map(e.range) }));
+      return mapped;
+    }),
+  };
+}
+
 /** A completion replacing the whole string the cursor is in (or inserting a new one). */
-function stringItem(context: CompletionContext, node: Node | undefined, inString: boolean, value: string, kind: CompletionItemKind, detail?: string): CompletionItem {
+function stringItem(context: CompletionContext, node: LocatedNode, inString: boolean, value: string, kind: CompletionItemKind, detail?: string): CompletionItem {
   const { document } = context.state;
   const range = inString && node
     ? { start: document.positionAt(node.offset), end: document.positionAt(node.offset + node.length) }
@@ -51,13 +74,13 @@ function stringItem(context: CompletionContext, node: Node | undefined, inString
 async function semanticItems(
   context: CompletionContext,
   path: (string | number)[],
-  node: Node | undefined,
+  node: LocatedNode,
   inString: boolean,
   offset: number,
   text: string,
 ): Promise<CompletionItem[] | undefined> {
   const { state } = context;
-  const value = state.value();
+  const value = (): unknown => state.value();
   const keys = path.map(String);
   if (keys.length === 1 && keys[0] === 'apiVersion' && state.languageId) {
     return FORMATS.filter((f) => f.languageId === state.languageId).map((f) => {
@@ -72,7 +95,7 @@ async function semanticItems(
     if (reference.field === 'baseModel') {
       return context.workspaceModels().map((m) => stringItem(context, node, inString, m.ref, CompletionItemKind.Reference, `model in ${decodeURIComponent(m.uri.slice(m.uri.lastIndexOf('/') + 1))}`));
     }
-    return declaredChanges(value)
+    return declaredChanges(value())
       .filter((c) => c.kind === reference.kind)
       .map((c) => stringItem(context, node, inString, `${c.kind}:${c.id}`, CompletionItemKind.Reference, c.version ? `version ${c.version}` : undefined));
   }
@@ -86,7 +109,7 @@ async function semanticItems(
     const before = text.slice(node.offset + 1, offset);
     const open = /\{\{\s*([A-Za-z0-9_]*)$/.exec(before);
     if (!open) return undefined;
-    const prompt = asObject(asArray(own(asObject(own(asObject(value), 'spec')), 'prompts'))[Number(keys[2])]);
+    const prompt = asObject(asArray(own(asObject(own(asObject(value()), 'spec')), 'prompts'))[Number(keys[2])]);
     const closed = text.startsWith('}}', offset);
     const start = state.document.positionAt(offset - open[1].length);
     return asArray(own(prompt, 'arguments'))
@@ -98,7 +121,7 @@ async function semanticItems(
 }
 
 /** Paths relative to the manifest: the entries of the folder typed so far. */
-async function fileItems(context: CompletionContext, node: Node | undefined, inString: boolean, offset: number, text: string): Promise<CompletionItem[]> {
+async function fileItems(context: CompletionContext, node: LocatedNode, inString: boolean, offset: number, text: string): Promise<CompletionItem[]> {
   const typed = inString && node ? text.slice(node.offset + 1, offset) : '';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typed)) return [];
   const folderPart = typed.slice(0, typed.lastIndexOf('/') + 1);

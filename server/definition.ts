@@ -1,5 +1,4 @@
 /** Go to definition: from a reference (`config:…`, `model:…`) to the change it names, here or in another manifest. */
-import { getLocation } from 'jsonc-parser';
 import { LineIndex } from '../core/lineIndex';
 import { locatePointers } from '../core/jsonc/locate';
 import type { Location, Position } from 'vscode-languageserver';
@@ -9,8 +8,8 @@ import type { WorkspaceModel } from './workspaceIndex';
 
 export function definition(state: DocumentState, position: Position, workspaceModels: () => readonly WorkspaceModel[]): Location[] {
   const text = state.document.getText();
-  const location = getLocation(text, state.document.offsetAt(position));
-  const node = location.previousNode;
+  const location = state.location(state.document.offsetAt(position));
+  const node = location.node;
   const reference = referenceKindAt(location.path);
   if (!reference || location.isAtPropertyKey || node?.type !== 'string') return [];
   const id = String(node.value).replace(/^[a-z]+:/, '').replace(/@.*$/, '');

@@ -2,13 +2,14 @@
  * What the server knows about each open document, computed on demand once per version: the
  * validation result and, for schema-driven features, vscode-json-languageservice's parse.
  */
-import { parse as parseTolerant } from 'jsonc-parser';
+import { getLocation, parse as parseTolerant } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { JSONDocument } from 'vscode-json-languageservice';
 import { languageIdForPath, LANGUAGES, type LanguageId } from '../core/formats';
 import { updateSnapshot, validateWithSnapshot, type ValidationSnapshot } from '../core/incremental';
 import type { ValidationResult } from '../core/validate';
 import type { JsonService } from './jsonService';
+import { windowAt, type DocumentWindow } from './window';
 
 export interface DocumentState {
   document: TextDocument;
@@ -18,6 +19,16 @@ export interface DocumentState {
   json(): { document: TextDocument; parsed: JSONDocument };
   /** The parsed value, or a best-effort value when the text does not parse (while typing). */
   value(): unknown;
+  /** For large documents, the unit around `offset` (see window.ts). */
+  window(offset: number): DocumentWindow | undefined;
+  /** The JSON location at `offset` (path, and the node there with document offsets), from the window when there is one. */
+  location(offset: number): JsonLocation;
+}
+
+export interface JsonLocation {
+  path: (string | number)[];
+  isAtPropertyKey: boolean;
+  node?: { type: string; offset: number; length: number; value?: unknown };
 }
 
 export function languageOf(document: TextDocument): LanguageId | undefined {
@@ -47,6 +58,20 @@ export class DocumentStates {
       validation: () => (validation ??= this.validate(document, languageId)),
       json: () => (json ??= this.jsonService.parse(document, state.validation().format)),
       value: () => state.validation().value ?? parseTolerant(document.getText(), undefined, { allowTrailingComma: true, disallowComments: false }),
+      // The window comes from the last validation's units carried through the edits since, so a
+      // completion right after a keystroke does not wait for that keystroke's validation.
+      window: (offset) => windowAt(document, this.snapshots.get(document.uri), offset, this.jsonService.uriFor),
+      location: (offset) => {
+        const window = state.window(offset);
+        const base = window?.start ?? 0;
+        const found = getLocation(window ? window.text : document.getText(), offset - base);
+        const node = found.previousNode;
+        return {
+          path: window ? [...window.path, ...found.path] : found.path,
+          isAtPropertyKey: found.isAtPropertyKey,
+          node: node && { type: node.type, offset: node.offset + base, length: node.length, value: node.value as unknown },
+        };
+      },
     };
     this.states.set(document.uri, { version: document.version, state });
     return state;
@@ -59,7 +84,9 @@ export class DocumentStates {
     const snapshot = previous
       ? updateSnapshot(previous, text, positionAt)
       : validateWithSnapshot(text, { languageId, knownTargets: this.knownTargets(), knownModels: languageId === 'mcp-context' ? this.knownModels() : undefined }, positionAt);
-    this.snapshots.set(document.uri, snapshot);
+    // While the text does not parse, the last snapshot with units is kept: the next edit that
+    // repairs it is incremental against it, and windows are found from its unit boundaries.
+    if (snapshot.units.length > 0 || !previous) this.snapshots.set(document.uri, snapshot);
     return snapshot.result;
   }
 

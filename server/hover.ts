@@ -4,7 +4,6 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getLocation } from 'jsonc-parser';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { valueAt } from '../core/jsonc/pointer';
 import { asNumber, asObject, asString } from '../core/semantic/read';
@@ -12,6 +11,7 @@ import { MAX_INLINE_HASH_BYTES, resolveArtifactPath, type FileCache } from './ca
 import type { DocumentState } from './documents';
 import type { JsonService } from './jsonService';
 import { declaredChanges, isFileReferenceAt, referenceKindAt } from './references';
+import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
 
 export interface HoverContext {
@@ -32,13 +32,20 @@ function contentsOf(hover: Hover | null): string[] {
 
 export async function hover(context: HoverContext): Promise<Hover | null> {
   const { state, position } = context;
-  const text = state.document.getText();
   const offset = state.document.offsetAt(position);
-  const json = state.json();
-  const base = await context.jsonService.service.doHover(json.document, position, json.parsed);
+  const service = context.jsonService.service;
+  const window = state.window(offset);
+  let base: Hover | null;
+  if (window) {
+    base = await service.doHover(window.view, toView(window, state.document, position), service.parseJSONDocument(window.view));
+    if (base?.range) base = { ...base, range: fromView(window, state.document, base.range) };
+  } else {
+    const json = state.json();
+    base = await service.doHover(json.document, position, json.parsed);
+  }
   const parts = contentsOf(base);
-  const location = getLocation(text, offset);
-  const node = location.previousNode;
+  const location = state.location(offset);
+  const node = location.node;
   if (!location.isAtPropertyKey && node?.type === 'string') {
     const value = String(node.value);
     const reference = referenceKindAt(location.path);

@@ -15,6 +15,8 @@ function schemaUri(format: FormatVersion): string {
 
 export interface JsonService {
   service: LanguageService;
+  /** The URI under which the service applies the schema of `format`. */
+  uriFor(format: FormatVersion): string;
   parse(document: TextDocument, format: FormatVersion | undefined): { document: TextDocument; parsed: JSONDocument };
 }
 
@@ -32,6 +34,7 @@ export function createJsonService(): JsonService {
   });
   return {
     service,
+    uriFor: schemaUri,
     parse(document, format) {
       const chosen = format ?? formatOf(LANGUAGES[(document.languageId as LanguageId) in LANGUAGES ? (document.languageId as LanguageId) : 'reload-manifest'].current);
       const view = TextDocument.create(schemaUri(chosen), 'jsonc', document.version, document.getText());

@@ -312,3 +312,30 @@ test('configured targets come from settings; unknown target names are flagged', 
   const diagnostics = await client.diagnostics(uri, v);
   assert.deepEqual(diagnostics.map((d) => [d.code, d.message]), [['unknown-target', 'No target named "qa" (configured: staging, prod-eu): add it to tracingReload.targets or fix the name.']]);
 });
+
+test('in a large manifest, completion and hover work on the unit around the cursor, with document ranges', async () => {
+  const { generateReloadManifest } = await import('../../bench/generate');
+  const text = generateReloadManifest(2_000);
+  assert.ok(text.length > 256 * 1024);
+  const { uri, version: v } = await openDoc('large.reload.json', text);
+  await client.diagnostics(uri, v);
+  const lines = text.split('\n');
+  const line = lines.findIndex((l, i) => i > lines.length * 0.8 && l.includes('"kind": "Model"'));
+  // Completion of a new property in that Model change: type `"` at the start of the next line.
+  const edited = [...lines];
+  edited.splice(line + 1, 0, '        "",');
+  const editedText = edited.join('\n');
+  await client.change(uri, v + 1, [{ range: { start: { line: line + 1, character: 0 }, end: { line: line + 1, character: 0 } }, text: '        "",\n' }]);
+  version = v + 1;
+  const list: CompletionList = await client.request('textDocument/completion', { textDocument: { uri }, position: { line: line + 1, character: 9 } });
+  const labels = list.items.map((i) => i.label);
+  assert.equal(labels.includes('preprocessing'), false, 'properties already present are not offered');
+  for (const expected of ['format', 'io']) assert.ok(labels.includes(expected), `${expected} in ${labels.join(', ')}`);
+  const format = list.items.find((i) => i.label === 'format')!;
+  const range = format.textEdit && 'range' in format.textEdit ? format.textEdit.range : undefined;
+  assert.deepEqual(range?.start.line, line + 1, 'the edit range is in document coordinates');
+  assert.equal(editedText.split('\n')[line + 1], '        "",');
+  const hover: Hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line, character: lines[line].indexOf('"kind"') + 2 } });
+  assert.match(typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : '', /Change kind/);
+  assert.deepEqual(hover.range?.start, { line, character: lines[line].indexOf('"kind"') });
+});
