@@ -1,25 +1,32 @@
-/** Entry of the VS Code extension (dist/client.js): starts the language server over node-ipc. */
+/** Entry of the VS Code extension (dist/client.js): starts the language server and registers the commands. */
 import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
+import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { settingsFrom } from '../server/protocol';
+import { registerCommands } from './commands';
+import type { TraceStore } from './dryRun';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('Tracing Reload', { log: true });
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'reload-manifest' },
-      { scheme: 'file', language: 'mcp-context' },
-      { scheme: 'untitled', language: 'reload-manifest' },
-      { scheme: 'untitled', language: 'mcp-context' },
-    ],
+    documentSelector: ['reload-manifest', 'mcp-context'].flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    outputChannel: log,
+    initializationOptions: { settings: settingsFrom(vscode.workspace.getConfiguration('tracingReload')) },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*') },
   };
   client = new LanguageClient('tracingReload', 'Tracing Reload', serverOptions, clientOptions);
+  const traces: TraceStore = {};
+  context.subscriptions.push(log, ...registerCommands({ client, log, traces }));
   await client.start();
 }
 

@@ -1,0 +1,100 @@
+/**
+ * The dry run from VS Code: the core pipeline in the extension host (onnxruntime-web is WASM, so
+ * nothing native loads), its timeline in the Tracing Reload output, its trace kept for export.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { nodeArtifactSource } from '../cli/nodeFileHost';
+import { renderTimeline } from '../cli/timeline';
+import { languageIdForPath } from '../core/formats';
+import { createOnnxEngine } from '../core/runtime/onnxEngine';
+import { runReload } from '../core/runtime/pipeline';
+import { LocalRuntime } from '../core/runtime/runtime';
+import { toChromeTrace } from '../core/tracing/chrome';
+import { fromJaegerJson } from '../core/tracing/jaeger';
+import { fromReadableSpans, type TraceData } from '../core/tracing/model';
+import { fromOtlpJson, toOtlpJson } from '../core/tracing/otlp';
+import { createTraceRecorder } from '../core/tracing/recorder';
+import type { CommandContext } from './commands';
+
+export interface TraceStore {
+  last?: { trace: TraceData; name: string };
+}
+
+function targetDocument(arg: unknown): vscode.TextDocument | undefined {
+  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg) : vscode.window.activeTextEditor?.document.uri;
+  return uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
+}
+
+export async function dryRunDocument(context: CommandContext, arg: unknown): Promise<void> {
+  const document = targetDocument(arg);
+  if (!document || document.uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage('Tracing Reload: open a saved *.reload.json or *.mcp-context.json file to dry-run it.');
+    return;
+  }
+  const file = document.uri.fsPath;
+  const recorder = createTraceRecorder();
+  const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: __dirname }));
+  try {
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Dry run of ${path.basename(file)}`, cancellable: false }, (progress) =>
+      runReload({
+        text: document.getText(),
+        languageId: languageIdForPath(file),
+        mode: 'dryRun',
+        runtime,
+        source: nodeArtifactSource(file),
+        tracer: recorder.tracer,
+        onProgress: (event) => {
+          if (event.kind === 'step' && event.state === 'start') progress.report({ message: `${event.step}${event.ref ? ` ${event.ref}` : ''}` });
+        },
+      }),
+    );
+    const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'vscode-tracing-reload' });
+    context.traces.last = { trace, name: path.basename(file) };
+    context.log.info(`Dry run of ${file}: ${outcome.outcome}\n${renderTimeline(trace)}`);
+    const summary = `Dry run ${outcome.outcome}${outcome.error ? `: ${outcome.error.type}: ${outcome.error.message}` : ''}`;
+    const action = await (outcome.outcome === 'Succeeded' ? vscode.window.showInformationMessage(summary, 'Show Trace') : vscode.window.showErrorMessage(summary, 'Show Trace'));
+    if (action === 'Show Trace') showLastTrace(context);
+  } finally {
+    await runtime.dispose();
+    await recorder.shutdown();
+  }
+}
+
+export function showLastTrace(context: CommandContext): void {
+  if (!context.traces.last) {
+    void vscode.window.showInformationMessage('Tracing Reload: no trace yet. Run "Dry Run" on a manifest first, or open a trace file.');
+    return;
+  }
+  context.log.info(`Trace of ${context.traces.last.name}\n${renderTimeline(context.traces.last.trace)}`);
+  context.log.show(true);
+}
+
+export async function openTraceFile(context: CommandContext): Promise<void> {
+  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Trace (OTLP or Jaeger JSON)': ['json'] } })) ?? [];
+  if (!uri) return;
+  const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as { resourceSpans?: unknown };
+  const trace = Array.isArray(json.resourceSpans) ? fromOtlpJson(json) : fromJaegerJson(json);
+  context.traces.last = { trace, name: path.basename(uri.fsPath) };
+  showLastTrace(context);
+}
+
+export async function exportLastTrace(context: CommandContext): Promise<void> {
+  const last = context.traces.last;
+  if (!last) {
+    void vscode.window.showInformationMessage('Tracing Reload: no trace to export yet.');
+    return;
+  }
+  const format = await vscode.window.showQuickPick(
+    [
+      { label: 'OTLP JSON', description: 'for OpenTelemetry tools', id: 'otlp' },
+      { label: 'Chrome Trace Event JSON', description: 'for Perfetto', id: 'chrome' },
+    ],
+    { placeHolder: 'Export the trace as' },
+  );
+  if (!format) return;
+  const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, saveLabel: 'Export Trace' });
+  if (!target) return;
+  const body = format.id === 'otlp' ? toOtlpJson(last.trace) : toChromeTrace(last.trace);
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
+}

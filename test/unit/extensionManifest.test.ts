@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLIENT_COMMANDS, DEFAULT_SETTINGS } from '../../server/protocol';
+import { ROOT } from '../support/fixtures';
+
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+test('package.json contributes exactly the commands of DESIGN.md §7, in the Tracing Reload category', () => {
+  const contributed = manifest.contributes.commands.map((c: { command: string; category: string }) => [c.command, c.category]);
+  assert.deepEqual(contributed.map(([id]: string[]) => id).sort(), Object.values(CLIENT_COMMANDS).sort());
+  assert.ok(contributed.every(([, category]: string[]) => category === 'Tracing Reload'));
+  // The client's command table (client/commands.ts) is keyed by the same ids; tsc checks it covers them all.
+  const table = readFileSync(join(ROOT, 'client', 'commands.ts'), 'utf8');
+  for (const id of Object.keys(CLIENT_COMMANDS)) assert.match(table, new RegExp(`\\[CLIENT_COMMANDS\\.${id}\\]: \\{ title: '${manifest.contributes.commands.find((c: { command: string }) => c.command === (CLIENT_COMMANDS as Record<string, string>)[id]).title}'`));
+});
+
+test('contributed settings match the settings shape and defaults shared with the server', () => {
+  const properties = manifest.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(properties).sort(), ['tracingReload.targets', 'tracingReload.validation.checkLocalFiles', 'tracingReload.validation.delayMs']);
+  assert.deepEqual(properties['tracingReload.targets'].default, DEFAULT_SETTINGS.targets);
+  assert.equal(properties['tracingReload.validation.delayMs'].default, DEFAULT_SETTINGS.validation.delayMs);
+  assert.equal(properties['tracingReload.validation.checkLocalFiles'].default, DEFAULT_SETTINGS.validation.checkLocalFiles);
+  assert.equal(JSON.stringify(properties).toLowerCase().includes('token"'), false, 'no token setting');
+});
+
+test('the languages and grammars of both manifest kinds are contributed', () => {
+  assert.deepEqual(manifest.contributes.languages.map((l: { id: string; extensions: string[] }) => [l.id, l.extensions]), [
+    ['reload-manifest', ['.reload.json']],
+    ['mcp-context', ['.mcp-context.json']],
+  ]);
+  for (const grammar of manifest.contributes.grammars) JSON.parse(readFileSync(join(ROOT, grammar.path), 'utf8'));
+});
