@@ -1,6 +1,6 @@
 /** Checks shared by both manifest languages. */
 import { finding, type Finding } from '../diagnostics';
-import { asArray, asObject, asString, own, type JsonObject } from './read';
+import { asArray, asObject, asString, field, own, type JsonObject } from './read';
 
 export interface SemanticOptions {
   /** The current time, for `expires`. */
@@ -14,7 +14,7 @@ export interface SemanticOptions {
 /** An artifact with a uri but no digest: allowed while editing, refused at apply. */
 export function lacksDigest(artifact: unknown): boolean {
   const object = asObject(artifact);
-  return object !== undefined && own(object, 'digest') === undefined && own(object, 'uri') !== undefined;
+  return object !== undefined && field(object, 'digest') === undefined && field(object, 'uri') !== undefined;
 }
 
 /** The finding for an artifact (at `pointer`) that `lacksDigest`. */

@@ -2,7 +2,7 @@
 import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
 import { checkUniqueNames, checkTargets, lacksDigest, missingDigest, type SemanticOptions } from './common';
-import { asArray, asNumber, asObject, asString, objectsOf, own, parseChangeRef, type JsonObject } from './read';
+import { asArray, asNumber, asObject, asString, field, objectsOf, own, parseChangeRef, type JsonObject } from './read';
 
 interface DeclaredChange {
   kind: RefKind;
@@ -13,7 +13,11 @@ interface DeclaredChange {
 }
 
 type RefKind = 'model' | 'config' | 'flagset';
-const REF_KIND: Record<string, RefKind> = { Model: 'model', Config: 'config', FlagSet: 'flagset' };
+const REF_KIND = new Map<unknown, RefKind>([
+  ['Model', 'model'],
+  ['Config', 'config'],
+  ['FlagSet', 'flagset'],
+]);
 const changePointer = (change: DeclaredChange): string => `/spec/changes/${change.index}`;
 
 export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
@@ -23,11 +27,13 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   // Changes by kind, then id: the first declaration wins; later ones are duplicates.
   const declared: Record<RefKind, Map<string, DeclaredChange>> = { model: new Map(), config: new Map(), flagset: new Map() };
   const changes: DeclaredChange[] = [];
-  for (const [index, change] of objectsOf(own(spec, 'changes'))) {
-    const kind = REF_KIND[asString(own(change, 'kind')) ?? ''];
-    const id = asString(own(change, 'id'));
-    if (!kind || id === undefined) continue;
-    const entry: DeclaredChange = { kind, id, version: asString(own(change, 'version')), index, change };
+  const list = asArray(field(spec, 'changes'));
+  for (let index = 0; index < list.length; index++) {
+    const change = asObject(list[index]);
+    const kind = REF_KIND.get(field(change, 'kind'));
+    const id = field(change, 'id');
+    if (!change || !kind || typeof id !== 'string') continue;
+    const entry: DeclaredChange = { kind, id, version: asString(field(change, 'version')), index, change };
     changes.push(entry);
     const first = declared[kind].get(id);
     if (first) {
@@ -59,11 +65,11 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
 
   for (const change of changes) {
     if (change.kind === 'model') {
-      const configRef = asString(own(asObject(own(change.change, 'preprocessing')), 'configRef'));
-      if (configRef !== undefined) resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
-      if (lacksDigest(own(change.change, 'artifact'))) findings.push(missingDigest(`${changePointer(change)}/artifact`));
+      const configRef = field(asObject(field(change.change, 'preprocessing')), 'configRef');
+      if (typeof configRef === 'string') resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
+      if (lacksDigest(field(change.change, 'artifact'))) findings.push(missingDigest(`${changePointer(change)}/artifact`));
     } else if (change.kind === 'config') {
-      if (lacksDigest(own(change.change, 'source'))) findings.push(missingDigest(`${changePointer(change)}/source`));
+      if (lacksDigest(field(change.change, 'source'))) findings.push(missingDigest(`${changePointer(change)}/source`));
     } else {
       findings.push(...checkFlags(change));
     }
@@ -88,11 +94,12 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
 
 function checkFlags(change: DeclaredChange): Finding[] {
   const findings: Finding[] = [];
-  const flags = asObject(own(change.change, 'flags'));
-  for (const key of Object.keys(flags ?? {})) {
+  const flags = asObject(field(change.change, 'flags'));
+  if (!flags) return findings;
+  for (const key of Object.keys(flags)) {
     const flag = asObject(own(flags, key));
-    const variants = asObject(own(flag, 'variants'));
-    const defaultVariant = asString(own(flag, 'defaultVariant'));
+    const variants = asObject(field(flag, 'variants'));
+    const defaultVariant = asString(field(flag, 'defaultVariant'));
     if (variants && defaultVariant !== undefined && own(variants, defaultVariant) === undefined) {
       const names = Object.keys(variants);
       findings.push(

@@ -82,3 +82,23 @@ test('locatePointers finds keys and values on the requested paths only', () => {
   assert.deepEqual(first && [first.keyStart, slice(first.valueStart, first.valueEnd)], [-1, '10']);
   assert.equal(found.has('/missing'), false);
 });
+
+test('duplicate keys are found in strict JSON too, escapes decoded, in big objects, per object', () => {
+  const cases: [string, number[]][] = [
+    ['{"a":1,"a":2}', [7]],
+    ['{"a":1,"\\u0061":2}', [7]],
+    ['{"\\u0061":1,"a":2}', [12]],
+    ['{"ab":1,"ba":2}', []],
+    ['{"x":{"a":1},"a":{"a":2,"b":{"a":3}}}', []],
+    [JSON.stringify(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]))).replace('"k39"', '"k3"'), [332]],
+    ['{"a\\"b":1,"a\\"b":2}', [10]],
+    ['{"":1,"":2}', [6]],
+  ];
+  for (const [text, offsets] of cases) {
+    const result = parseJsonc(text);
+    assert.equal(result.ok, true, text);
+    assert.deepEqual(result.problems.map((p) => [p.code, p.offset]), offsets.map((o) => ['duplicate-key', o]), text);
+    // The JSONC path (taken when there is a comment) agrees.
+    assert.deepEqual(parseJsonc(`//\n${text}`).problems.map((p) => p.offset - 3), offsets, `JSONC ${text}`);
+  }
+});
