@@ -73,6 +73,11 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** A single-character edit at `at`: even steps insert one, odd steps delete it again. */
+function toggle(at: { line: number; character: number }, step: number): { range: unknown; text: string } {
+  return step % 2 === 0 ? { range: { start: at, end: at }, text: 'x' } : { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '' };
+}
+
 interface Results {
   diagnostics: number[];
   completion: number[];
@@ -94,10 +99,7 @@ async function measure(server: Server, uri: string, text: string): Promise<Resul
   const diagnostics: number[] = [];
   for (let i = 0; i < 200; i++) {
     version++;
-    const insert = i % 2 === 0;
-    const change = insert
-      ? { range: { start: editAt, end: editAt }, text: 'x' }
-      : { range: { start: editAt, end: { line: editAt.line, character: editAt.character + 1 } }, text: '' };
+    const change = toggle(editAt, i);
     const started = performance.now();
     await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
     await server.waitFor(version);
@@ -115,11 +117,7 @@ async function measure(server: Server, uri: string, text: string): Promise<Resul
   const completionAfterEdit: number[] = [];
   for (let i = 0; i < 20; i++) {
     version++;
-    const insert = i % 2 === 0;
-    const change = insert
-      ? { range: { start: editAt, end: editAt }, text: 'x' }
-      : { range: { start: editAt, end: { line: editAt.line, character: editAt.character + 1 } }, text: '' };
-    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [toggle(editAt, i)] });
     completionAfterEdit.push(await timeRequest('textDocument/completion', keyAt));
     await server.waitFor(version);
   }
@@ -136,8 +134,7 @@ async function keystrokes(server: Server, uri: string, text: string): Promise<nu
   const rss = [rssMb(server.pid)];
   for (let i = 1; i <= 10_000; i++) {
     version++;
-    const change = i % 2 === 1 ? { range: { start: at, end: at }, text: 'y' } : { range: { start: at, end: { line, character: at.character + 1 } }, text: '' };
-    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [toggle(at, i - 1)] });
     if (i % 50 === 0) await server.waitFor(version);
     if (i % 2_500 === 0) rss.push(rssMb(server.pid));
   }

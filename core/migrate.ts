@@ -14,7 +14,7 @@ import { reloadV1toV2 } from './migrations/reloadV1toV2';
 import type { MigrationStep } from './migrations/step';
 import { resolveFindings } from './positions';
 import type { JsonObject } from './semantic/read';
-import { hasErrors, validateManifest } from './validate';
+import { validateManifest } from './validate';
 
 /** Every step, in chain order per language. A later v3 is one more entry. */
 export const MIGRATION_STEPS: readonly MigrationStep[] = [reloadV1toV2, contextV1toV2];
@@ -83,9 +83,4 @@ export function migrateManifest(text: string, options: MigrateOptions = {}): Mig
     text: migrated,
     edits: [{ range: { start: lines.positionAt(0), end: lines.positionAt(text.length) }, newText: migrated }],
   };
-}
-
-/** True when a migrated text is valid at its target version (used by tests and `--check`). */
-export function migratedIsValid(text: string, languageId: LanguageId): boolean {
-  return !hasErrors(validateManifest(text, { languageId }).diagnostics);
 }

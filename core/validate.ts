@@ -3,7 +3,7 @@
  * diagnostics. Synchronous and free of I/O, so the language server can run it on every keystroke;
  * checks that read local files are in `checkLocalFiles`.
  */
-import { DIAGNOSTIC_CODES, type Finding, type ManifestDiagnostic } from './diagnostics';
+import type { Finding, ManifestDiagnostic } from './diagnostics';
 import { checkDeprecations } from './deprecations';
 import { detectFormat, type FormatVersion, type LanguageId } from './formats';
 import { parseJsonc } from './jsonc/parse';
@@ -52,7 +52,7 @@ export function validateManifest(text: string, options: ValidateOptions = {}): V
 }
 
 /** Schema and semantic findings for a document of a known format version. */
-export function analyse(value: JsonObject, format: FormatVersion, options: Partial<SemanticOptions> = {}): Finding[] {
+function analyse(value: JsonObject, format: FormatVersion, options: Partial<SemanticOptions> = {}): Finding[] {
   const findings = schemaFindings(value, format);
   if (format.legacy) return findings;
   const semantic: SemanticOptions = { now: options.now ?? new Date(), knownTargets: options.knownTargets, knownModels: options.knownModels };
@@ -80,7 +80,6 @@ export function hasErrors(diagnostics: readonly ManifestDiagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-export { DIAGNOSTIC_CODES };
 
 /** Diagnostics from the files the manifest points at (see `checkLocalFiles`), positioned in `text`. */
 export async function localFileDiagnostics(text: string, result: ValidationResult, host: FileHost): Promise<ManifestDiagnostic[]> {

@@ -46,7 +46,7 @@ export function codeActions(state: DocumentState, params: CodeActionParams): Cod
   const validation = state.validation();
   // Some clients echo back only part of a diagnostic (Neovim 0.7: code and data), so ours are
   // recognised by their code, and by their source when one is given.
-  const ours = params.context.diagnostics.filter((d) => typeof d.code === 'string' && d.code in DIAGNOSTIC_CODES && (d.source === undefined || d.source === DIAGNOSTIC_SOURCE));
+  const ours = params.context.diagnostics.filter((d) => typeof d.code === 'string' && Object.prototype.hasOwnProperty.call(DIAGNOSTIC_CODES, d.code) && (d.source === undefined || d.source === DIAGNOSTIC_SOURCE));
   const seen = new Set<string>();
   for (const diagnostic of ours) {
     const data = dataOf(diagnostic);
