@@ -1,7 +1,6 @@
 /** `reloadctl`: argument parsing and dispatch to the commands. */
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CommandIo } from './io';
-import { dryRunCommand } from './dryRunCommand';
 import { migrateCommand } from './migrateCommand';
 import { traceConvertCommand } from './traceCommand';
 import { OUTPUT_FORMATS, type OutputFormat } from './report';
@@ -78,6 +77,8 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
         );
         if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
         if (positionals.length !== 1) throw new UsageError('dry-run takes exactly one manifest file');
+        // Loaded on demand: the runtime brings onnxruntime-web, which validate and migrate do not need.
+        const { dryRunCommand } = await import('./dryRunCommand');
         return await dryRunCommand(
           positionals[0],
           {
