@@ -1,6 +1,14 @@
 /** Entry of `reloadctl` (dist/cli.js): wires the process to the command runner. */
 import { runReloadctl } from './reloadctl';
 
+// A reader that stops early (`reloadctl … | head`) closes the pipe: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),

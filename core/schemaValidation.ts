@@ -1,90 +1,32 @@
 /**
- * Schema validation with ajv (JSON Schema 2020-12), compiled once per format version on first use,
- * and the translation of ajv's errors into findings that say what to do, at the tightest place.
+ * Schema validation with ajv (JSON Schema 2020-12; validators in compiledSchemas.ts), and the
+ * translation of ajv's errors into findings that say what to do, at the tightest place.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ErrorObject } from 'ajv/dist/2020';
+import { validator, validatorNames } from './compiledSchemas';
 import { finding, type Finding } from './diagnostics';
 import type { FormatVersion } from './formats';
 import { childPointer } from './jsonc/pointer';
 import { closest } from './suggest';
 
-/** Non-standard annotation keywords our schemas carry for editors (VS Code reads them). */
-const ANNOTATION_KEYWORDS = ['patternErrorMessage', 'deprecationMessage'];
-
-let ajv: Ajv2020 | undefined;
-const validators = new Map<string, ValidateFunction>();
-
-function validatorFor(format: FormatVersion): ValidateFunction {
-  let validate = validators.get(format.apiVersion);
-  if (!validate) {
-    ajv ??= createAjv();
-    validate = ajv.compile(format.schema);
-    validators.set(format.apiVersion, validate);
-  }
-  return validate;
-}
-
-function createAjv(): Ajv2020 {
-  const instance = new Ajv2020({
-    allErrors: true,
-    verbose: true,
-    ownProperties: true,
-    discriminator: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-  });
-  for (const keyword of ANNOTATION_KEYWORDS) instance.addKeyword({ keyword, schemaType: 'string' });
-  instance.addKeyword({ keyword: 'defaultSnippets', schemaType: 'array' });
-  return instance;
-}
-
 type Schema = Record<string, unknown>;
 
 export function schemaFindings(value: unknown, format: FormatVersion): Finding[] {
-  const validate = validatorFor(format);
+  const validate = validator(validatorNames.whole(format));
   if (validate(value)) return [];
   return translateErrors(validate.errors ?? [], format.schema);
 }
 
-/**
- * The `spec` arrays whose items incremental validation checks one at a time: array key → the
- * `$defs` entry of its items.
- */
-export function itemArrays(format: FormatVersion): Map<string, string> {
-  const defs = format.schema.$defs as Record<string, Schema> | undefined;
-  const properties = (defs?.spec?.properties ?? {}) as Record<string, Schema>;
-  const arrays = new Map<string, string>();
-  for (const [key, property] of Object.entries(properties)) {
-    const ref = (property.items as Schema | undefined)?.$ref;
-    if (property.type === 'array' && typeof ref === 'string' && ref.startsWith('#/$defs/')) arrays.set(key, ref.slice('#/$defs/'.length));
-  }
-  return arrays;
-}
-
-const shellValidators = new Map<string, ValidateFunction>();
-
 /** Schema findings for everything except the items of `itemArrays` (they are checked by `itemFindings`). */
 export function shellFindings(value: unknown, format: FormatVersion): Finding[] {
-  let validate = shellValidators.get(format.apiVersion);
-  if (!validate) {
-    const shell = structuredClone(format.schema);
-    shell.$id = String(shell.$id).replace(/\.schema\.json$/, '.shell.schema.json');
-    const spec = (shell.$defs as Record<string, Schema>).spec;
-    for (const key of itemArrays(format).keys()) ((spec.properties as Record<string, Schema>)[key] as Schema).items = true;
-    ajv ??= createAjv();
-    validate = ajv.compile(shell);
-    shellValidators.set(format.apiVersion, validate);
-  }
+  const validate = validator(validatorNames.shell(format));
   if (validate(value)) return [];
   return translateErrors(validate.errors ?? [], format.schema);
 }
 
 /** Schema findings for one item of a `spec` array, with pointers under `pointer`. */
 export function itemFindings(item: unknown, format: FormatVersion, definition: string, pointer: string): Finding[] {
-  validatorFor(format);
-  const validate = ajv!.getSchema(`${String(format.schema.$id)}#/$defs/${definition}`);
-  if (!validate) throw new Error(`no $defs/${definition} in ${format.apiVersion}`);
+  const validate = validator(validatorNames.item(format, definition));
   if (validate(item)) return [];
   return translateErrors((validate.errors ?? []).map((e) => ({ ...e, instancePath: `${pointer}${e.instancePath}` })), format.schema);
 }
@@ -282,3 +224,4 @@ export function placeholderFor(root: Schema, schema: Schema, depth = 0): unknown
       return typeof schema.$ref === 'string' ? placeholderFor(root, resolveRef(root, schema), depth + 1) : '';
   }
 }
+

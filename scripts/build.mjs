@@ -1,9 +1,13 @@
 // Bundles the extension, the language server and the CLI into dist/ with esbuild.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, readFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const production = process.argv.includes('--production');
+// Schema validators compiled ahead of time (core/generated/validators.js), bundled below.
+execFileSync(process.execPath, ['--import', 'tsx', 'scripts/compile-validators.ts'], { stdio: 'inherit' });
+
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning',
   mainFields: ['module', 'main'],
   // The CommonJS build of onnxruntime-web for Node: its ESM build needs import.meta, which a CommonJS bundle lacks.

@@ -142,3 +142,13 @@ test('migrate refuses an invalid legacy document with exit 1 and leaves it untou
   assert.match(run.stderr, /was not migrated:\n.*:1:75: error unknown-property: Fix before migrating: Unknown property "typo"/);
   assert.equal(readFileSync(file, 'utf8'), text);
 });
+
+test('a reader that stops early does not make reloadctl crash', async () => {
+  const { spawnSync } = await import('node:child_process');
+  // ~1 MB of output, far more than a pipe holds, so the writes after `head` exits fail with EPIPE.
+  const files = Array.from({ length: 300 }, () => 'test/fixtures/invalid/semantic-errors.reload.json').join(' ');
+  const run = spawnSync('bash', ['-c', `set -o pipefail; node ${JSON.stringify(join(process.cwd(), 'dist', 'cli.js'))} validate --format json ${files} | head -c 10`], { encoding: 'utf8' });
+  assert.equal(run.stdout.length, 10);
+  assert.doesNotMatch(run.stderr, /EPIPE|Error/);
+  assert.equal(run.status, 1, 'the exit code is the command\'s own (errors found), not a crash');
+});
