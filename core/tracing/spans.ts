@@ -11,8 +11,15 @@ export interface StepScope {
 
 export async function inSpan<T>(tracer: Tracer, name: string, parent: Context, attributes: Attributes, run: (scope: StepScope) => Promise<T>): Promise<T> {
   const span = tracer.startSpan(name, { attributes }, parent);
+  let context: Context | undefined;
   try {
-    const result = await run({ span, context: contextWith(span, parent) });
+    // The child context is built only for steps that start children: most are leaves.
+    const result = await run({
+      span,
+      get context() {
+        return (context ??= contextWith(span, parent));
+      },
+    });
     span.setStatus({ code: SpanStatusCode.OK });
     return result;
   } catch (error) {
