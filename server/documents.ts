@@ -52,6 +52,7 @@ export class DocumentStates {
     const languageId = languageOf(document);
     let validation: ValidationResult | undefined;
     let json: ReturnType<DocumentState['json']> | undefined;
+    let lastWindow: { offset: number; window: DocumentWindow | undefined } | undefined;
     const state: DocumentState = {
       document,
       languageId,
@@ -60,7 +61,10 @@ export class DocumentStates {
       value: () => state.validation().value ?? parseTolerant(document.getText(), undefined, { allowTrailingComma: true, disallowComments: false }),
       // The window comes from the last validation's units carried through the edits since, so a
       // completion right after a keystroke does not wait for that keystroke's validation.
-      window: (offset) => windowAt(document, this.snapshots.get(document.uri), offset, this.jsonService.uriFor),
+      window: (offset) => {
+        if (lastWindow?.offset !== offset) lastWindow = { offset, window: windowAt(document, this.snapshots.get(document.uri), offset, this.jsonService.uriFor) };
+        return lastWindow.window;
+      },
       location: (offset) => {
         const window = state.window(offset);
         const base = window?.start ?? 0;
