@@ -34,21 +34,32 @@ export const DEPRECATIONS: readonly Deprecation[] = [
 ];
 
 /**
- * Calls `visit` with each object at `path` under `root` and a function giving its pointer; the
- * pointer is only built when asked for, since most objects hold no deprecated field.
+ * Calls `visit` with each object at `path` under `root` and the path tokens leading to it (valid
+ * only during the call; most objects hold no deprecated field, so pointers are built on a hit).
  */
-function forObjectsAt(root: unknown, path: readonly string[], visit: (object: JsonObject, pointer: () => string) => void, pointer: () => string = () => ''): void {
-  if (path.length === 0) {
-    const object = asObject(root);
-    if (object) visit(object, pointer);
-    return;
-  }
-  const [head, ...rest] = path;
-  if (head === '*') {
-    asArray(root).forEach((item, index) => forObjectsAt(item, rest, visit, () => childPointer(pointer(), index)));
-  } else {
-    forObjectsAt(own(asObject(root), head), rest, visit, () => childPointer(pointer(), head));
-  }
+function forObjectsAt(root: unknown, path: readonly string[], visit: (object: JsonObject, tokens: readonly (string | number)[]) => void): void {
+  const tokens: (string | number)[] = [];
+  const walk = (node: unknown, depth: number): void => {
+    if (depth === path.length) {
+      const object = asObject(node);
+      if (object) visit(object, tokens);
+      return;
+    }
+    const head = path[depth];
+    if (head === '*') {
+      const items = asArray(node);
+      for (let i = 0; i < items.length; i++) {
+        tokens.push(i);
+        walk(items[i], depth + 1);
+        tokens.pop();
+      }
+    } else {
+      tokens.push(head);
+      walk(own(asObject(node), head), depth + 1);
+      tokens.pop();
+    }
+  };
+  walk(root, 0);
 }
 
 export interface DeprecatedUse {
@@ -63,9 +74,9 @@ export function findDeprecatedUses(root: unknown, apiVersion: ApiVersion): Depre
   const uses: DeprecatedUse[] = [];
   for (const deprecation of DEPRECATIONS) {
     if (deprecation.apiVersion !== apiVersion) continue;
-    forObjectsAt(root, deprecation.parent, (object, pointer) => {
+    forObjectsAt(root, deprecation.parent, (object, tokens) => {
       if (own(object, deprecation.property) === undefined) return;
-      const parentPointer = pointer();
+      const parentPointer = tokens.reduce<string>((pointer, token) => childPointer(pointer, token), '');
       uses.push({ deprecation, parentPointer, pointer: childPointer(parentPointer, deprecation.property) });
     });
   }

@@ -13,6 +13,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { languageIdForPath } from '../core/formats';
 import { FileCache } from './cachedFileHost';
 import { codeActions, resolvePinDigest, type PinDigestData } from './codeActions';
 import { codeLenses } from './codeLens';
@@ -106,7 +107,8 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles((change) => {
     for (const event of change.changes) if (event.uri.startsWith('file:')) files.invalidate(fileURLToPath(event.uri));
-    workspace.invalidate();
+    // Only a changed manifest can change the models the workspace declares.
+    if (change.changes.some((event) => languageIdForPath(event.uri) !== undefined)) workspace.invalidate();
     diagnostics.refreshAll();
   });
 

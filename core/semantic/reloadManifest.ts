@@ -10,6 +10,7 @@ interface DeclaredChange {
   version?: string;
   index: number;
   change: JsonObject;
+  facts: ChangeFacts;
 }
 
 type RefKind = 'model' | 'config' | 'flagset';
@@ -19,6 +20,51 @@ const REF_KIND = new Map<unknown, RefKind>([
   ['FlagSet', 'flagset'],
 ]);
 const changePointer = (change: DeclaredChange): string => `/spec/changes/${change.index}`;
+
+/** What the checks need from one change, independent of its position and of the other changes. */
+interface ChangeFacts {
+  kind?: RefKind;
+  id?: string;
+  version?: string;
+  configRef?: string;
+  /** The artifact object (`artifact` or `source`) that has a uri but no digest. */
+  unpinned?: 'artifact' | 'source';
+  /** Flags whose default variant is not one of their variants. */
+  badDefaults: { key: string; defaultVariant: string; variants: string[] }[];
+}
+
+/**
+ * Facts per change object. Parsed values are never mutated, and incremental validation keeps the
+ * objects of unchanged changes, so after a keystroke only the edited change is examined again.
+ */
+const factsCache = new WeakMap<JsonObject, ChangeFacts>();
+
+function factsOf(change: JsonObject): ChangeFacts {
+  let facts = factsCache.get(change);
+  if (facts) return facts;
+  const kind = REF_KIND.get(field(change, 'kind'));
+  const id = field(change, 'id');
+  facts = { kind, id: typeof id === 'string' ? id : undefined, version: asString(field(change, 'version')), badDefaults: [] };
+  if (kind === 'model') {
+    const configRef = field(asObject(field(change, 'preprocessing')), 'configRef');
+    if (typeof configRef === 'string') facts.configRef = configRef;
+    if (lacksDigest(field(change, 'artifact'))) facts.unpinned = 'artifact';
+  } else if (kind === 'config') {
+    if (lacksDigest(field(change, 'source'))) facts.unpinned = 'source';
+  } else if (kind === 'flagset') {
+    const flags = asObject(field(change, 'flags'));
+    for (const key of Object.keys(flags ?? {})) {
+      const flag = asObject(own(flags, key));
+      const variants = asObject(field(flag, 'variants'));
+      const defaultVariant = asString(field(flag, 'defaultVariant'));
+      if (variants && defaultVariant !== undefined && own(variants, defaultVariant) === undefined) {
+        facts.badDefaults.push({ key, defaultVariant, variants: Object.keys(variants) });
+      }
+    }
+  }
+  factsCache.set(change, facts);
+  return facts;
+}
 
 export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
   const spec = asObject(own(root, 'spec'));
@@ -30,15 +76,16 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   const list = asArray(field(spec, 'changes'));
   for (let index = 0; index < list.length; index++) {
     const change = asObject(list[index]);
-    const kind = REF_KIND.get(field(change, 'kind'));
-    const id = field(change, 'id');
-    if (!change || !kind || typeof id !== 'string') continue;
-    const entry: DeclaredChange = { kind, id, version: asString(field(change, 'version')), index, change };
+    if (!change) continue;
+    const facts = factsOf(change);
+    const { kind, id } = facts;
+    if (!kind || id === undefined) continue;
+    const entry: DeclaredChange = { kind, id, version: facts.version, index, change, facts };
     changes.push(entry);
     const first = declared[kind].get(id);
     if (first) {
       findings.push(
-        finding('duplicate-id', `${changePointer(entry)}/id`, 'value', `Another ${own(change, 'kind') as string} change already has id "${id}" (${changePointer(first)}): ids are unique per kind, rename one.`),
+        finding('duplicate-id', `${changePointer(entry)}/id`, 'value', `Another ${String(change.kind)} change already has id "${id}" (${changePointer(first)}): ids are unique per kind, rename one.`),
       );
     } else {
       declared[kind].set(id, entry);
@@ -64,14 +111,18 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   };
 
   for (const change of changes) {
-    if (change.kind === 'model') {
-      const configRef = field(asObject(field(change.change, 'preprocessing')), 'configRef');
-      if (typeof configRef === 'string') resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
-      if (lacksDigest(field(change.change, 'artifact'))) findings.push(missingDigest(`${changePointer(change)}/artifact`));
-    } else if (change.kind === 'config') {
-      if (lacksDigest(field(change.change, 'source'))) findings.push(missingDigest(`${changePointer(change)}/source`));
-    } else {
-      findings.push(...checkFlags(change));
+    const { configRef, unpinned, badDefaults } = change.facts;
+    if (configRef !== undefined) resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
+    if (unpinned) findings.push(missingDigest(`${changePointer(change)}/${unpinned}`));
+    for (const bad of badDefaults) {
+      findings.push(
+        finding(
+          'unknown-variant',
+          childPointer(childPointer(`${changePointer(change)}/flags`, bad.key), 'defaultVariant'),
+          'value',
+          `Default variant "${bad.defaultVariant}" is not one of this flag's variants (${bad.variants.map((n) => `"${n}"`).join(', ')}): use one of them or add it.`,
+        ),
+      );
     }
   }
 
@@ -88,29 +139,6 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
   const activation = asObject(own(spec, 'activation'));
   if (own(activation, 'deadline') !== undefined && own(activation, 'timeoutSeconds') !== undefined) {
     findings.push(finding('conflicting-properties', '/spec/activation/timeoutSeconds', 'key', '"timeoutSeconds" and "deadline" both set the deadline: remove "timeoutSeconds".'));
-  }
-  return findings;
-}
-
-function checkFlags(change: DeclaredChange): Finding[] {
-  const findings: Finding[] = [];
-  const flags = asObject(field(change.change, 'flags'));
-  if (!flags) return findings;
-  for (const key of Object.keys(flags)) {
-    const flag = asObject(own(flags, key));
-    const variants = asObject(field(flag, 'variants'));
-    const defaultVariant = asString(field(flag, 'defaultVariant'));
-    if (variants && defaultVariant !== undefined && own(variants, defaultVariant) === undefined) {
-      const names = Object.keys(variants);
-      findings.push(
-        finding(
-          'unknown-variant',
-          childPointer(childPointer(`${changePointer(change)}/flags`, key), 'defaultVariant'),
-          'value',
-          `Default variant "${defaultVariant}" is not one of this flag's variants (${names.map((n) => `"${n}"`).join(', ')}): use one of them or add it.`,
-        ),
-      );
-    }
   }
   return findings;
 }

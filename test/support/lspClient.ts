@@ -105,6 +105,24 @@ export class LspClient {
     }
   }
 
+  /** The first diagnostics published for `uri` after `published[from]`, waiting up to `timeoutMs`. */
+  async publishedAfter(uri: string, from: number, timeoutMs = 15_000): Promise<Diagnostic[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.published.slice(from).find((p) => p.uri === uri);
+      if (found) return found.diagnostics;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no new diagnostics for ${uri} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
   async setSettings(settings: Record<string, unknown>): Promise<void> {
     this.settings = settings;
     await this.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tracingReload: settings } });
