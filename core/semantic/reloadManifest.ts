@@ -66,14 +66,41 @@ function factsOf(change: JsonObject): ChangeFacts {
   return facts;
 }
 
-export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
-  const spec = asObject(own(root, 'spec'));
-  if (!spec) return [];
+/** What the changes array declares, and the findings that depend on it alone. */
+interface ChangesAnalysis {
+  declared: Record<RefKind, Map<string, DeclaredChange>>;
+  findings: Finding[];
+}
+
+/** Per changes array: an edit outside the changes (metadata, health checks…) keeps the array object. */
+const changesCache = new WeakMap<unknown[], ChangesAnalysis>();
+
+function resolveReference(declared: ChangesAnalysis['declared'], ref: string, pointer: () => string, expectedKind: RefKind, findings: Finding[]): DeclaredChange | undefined {
+  const parsed = parseChangeRef(ref);
+  if (!parsed || parsed.kind !== expectedKind) return undefined;
+  const target = declared[parsed.kind].get(parsed.id);
+  if (!target) {
+    const names = [...declared[parsed.kind].keys()].map((id) => `${parsed.kind}:${id}`);
+    const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
+    const hint = names.length > 0 ? `Declared: ${listed}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
+    findings.push(finding('unresolved-reference', pointer(), 'value', `"${ref}" points at no change in this manifest. ${hint}`));
+    return undefined;
+  }
+  if (parsed.version !== undefined && target.version !== undefined && parsed.version !== target.version) {
+    findings.push(
+      finding('unresolved-reference', pointer(), 'value', `"${ref}" asks for version ${parsed.version}, but ${parsed.kind}:${parsed.id} is version ${target.version}: fix one of them.`),
+    );
+  }
+  return target;
+}
+
+function analyseChanges(list: unknown[]): ChangesAnalysis {
+  const cached = changesCache.get(list);
+  if (cached) return cached;
   const findings: Finding[] = [];
   // Changes by kind, then id: the first declaration wins; later ones are duplicates.
-  const declared: Record<RefKind, Map<string, DeclaredChange>> = { model: new Map(), config: new Map(), flagset: new Map() };
+  const declared: ChangesAnalysis['declared'] = { model: new Map(), config: new Map(), flagset: new Map() };
   const changes: DeclaredChange[] = [];
-  const list = asArray(field(spec, 'changes'));
   for (let index = 0; index < list.length; index++) {
     const change = asObject(list[index]);
     if (!change) continue;
@@ -91,28 +118,9 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
       declared[kind].set(id, entry);
     }
   }
-  const resolve = (ref: string, pointer: () => string, expectedKind: RefKind): DeclaredChange | undefined => {
-    const parsed = parseChangeRef(ref);
-    if (!parsed || parsed.kind !== expectedKind) return undefined;
-    const target = declared[parsed.kind].get(parsed.id);
-    if (!target) {
-      const names = [...declared[parsed.kind].keys()].map((id) => `${parsed.kind}:${id}`);
-      const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
-      const hint = names.length > 0 ? `Declared: ${listed}.` : `Add a ${expectedKind} change with id "${parsed.id}".`;
-      findings.push(finding('unresolved-reference', pointer(), 'value', `"${ref}" points at no change in this manifest. ${hint}`));
-      return undefined;
-    }
-    if (parsed.version !== undefined && target.version !== undefined && parsed.version !== target.version) {
-      findings.push(
-        finding('unresolved-reference', pointer(), 'value', `"${ref}" asks for version ${parsed.version}, but ${parsed.kind}:${parsed.id} is version ${target.version}: fix one of them.`),
-      );
-    }
-    return target;
-  };
-
   for (const change of changes) {
     const { configRef, unpinned, badDefaults } = change.facts;
-    if (configRef !== undefined) resolve(configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config');
+    if (configRef !== undefined) resolveReference(declared, configRef, () => `${changePointer(change)}/preprocessing/configRef`, 'config', findings);
     if (unpinned) findings.push(missingDigest(`${changePointer(change)}/${unpinned}`));
     for (const bad of badDefaults) {
       findings.push(
@@ -125,6 +133,17 @@ export function checkReloadManifest(root: JsonObject, options: SemanticOptions):
       );
     }
   }
+  const analysis = { declared, findings };
+  changesCache.set(list, analysis);
+  return analysis;
+}
+
+export function checkReloadManifest(root: JsonObject, options: SemanticOptions): Finding[] {
+  const spec = asObject(own(root, 'spec'));
+  if (!spec) return [];
+  const { declared, findings: changeFindings } = analyseChanges(asArray(field(spec, 'changes')));
+  const findings: Finding[] = [...changeFindings];
+  const resolve = (ref: string, pointer: () => string, expectedKind: RefKind): DeclaredChange | undefined => resolveReference(declared, ref, pointer, expectedKind, findings);
 
   const checks = objectsOf(own(spec, 'healthChecks'));
   findings.push(...checkUniqueNames(checks.map(([index, check]) => [`/spec/healthChecks/${index}/id`, own(check, 'id')]), 'health check id'));
