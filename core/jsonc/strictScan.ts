@@ -7,6 +7,14 @@
 import type { SyntaxProblem } from './parse';
 import { stringEnd } from './scan';
 
+/**
+ * `__proto__` is kept as an ordinary key, but JavaScript tools (validators among them) treat it
+ * specially, so a manifest may not use it.
+ */
+export function reservedKey(offset: number, length: number): SyntaxProblem {
+  return { code: 'reserved-key', severity: 'error', message: 'The key "__proto__" is reserved (JavaScript tools treat it specially): rename it.', offset, length };
+}
+
 /** Above this many keys an object's keys are tracked in a Set instead of compared pairwise. */
 const LINEAR_KEYS = 32;
 
@@ -98,6 +106,7 @@ export function scanStrictJson(text: string, maxDepth: number): StrictScan {
           }
         }
         keyCount++;
+        if ((escaped || rawLength === 9) && decodeKey(text, keyStarts, keyLengths, keyCount - 1) === '__proto__') problems.push(reservedKey(i, end - i));
         if (duplicate) {
           problems.push({
             code: 'duplicate-key',

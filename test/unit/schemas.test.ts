@@ -69,3 +69,18 @@ test('docs/diagnostics.md documents exactly the diagnostic codes, with their sev
   const rows = [...doc.matchAll(/^\| `([a-z-]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
   assert.deepEqual(Object.fromEntries(rows), DIAGNOSTIC_CODES);
 });
+
+test('no schema names a property that Object.prototype has (validators read properties directly)', () => {
+  const inherited = new Set(Object.getOwnPropertyNames(Object.prototype));
+  for (const format of FORMATS) {
+    const clashes = properties(format.schema).filter(([, name]) => inherited.has(name)).map(([at, name]) => `${at}/${name}`);
+    assert.deepEqual(clashes, [], format.apiVersion);
+  }
+});
+
+test('a "__proto__" key is refused wherever it stands', async () => {
+  const { validateManifest } = await import('../../core/validate');
+  const text = '{"apiVersion": "reload/v2", "kind": "ReloadManifest", "metadata": {"name": "p", "uid": "0190b6c2-6f7e-7c1a-9d2e-3f4a5b6c7d8e", "serial": 1}, "spec": {"changes": [{"kind": "Config", "id": "c", "data": 1, "__proto__": {"source": {"uri": "x"}}}]}}';
+  const codes = validateManifest(text, { languageId: 'reload-manifest' }).diagnostics.map((d) => [d.code, d.pointer]);
+  assert.deepEqual(codes, [['reserved-key', '/spec/changes/0/__proto__']]);
+});
