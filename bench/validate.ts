@@ -22,18 +22,28 @@ async function main(): Promise<void> {
   console.log('changes  size      JSON.parse   ours (full)  vscode-json-ls  vs peer   vs JSON.parse');
   for (const count of [100, 1_000, 10_000]) {
     const text = generateReloadManifest(count);
-    const runs = count >= 10_000 ? 15 : 40;
+    const runs = count >= 10_000 ? 30 : 60;
     const document = TextDocument.create('file:///bench.reload.json', 'json', 1, text);
     const ours = validateManifest(text, { languageId: 'reload-manifest' });
     if (ours.diagnostics.length > 0) throw new Error(`generated manifest is not valid: ${ours.diagnostics[0].message}`);
-    const floor = median(await timeRuns(() => JSON.parse(text), runs));
-    const full = median(await timeRuns(() => validateManifest(text, { languageId: 'reload-manifest' }), runs));
-    const peer = median(
-      await timeRuns(async () => {
-        const json = service.parseJSONDocument(document);
-        await service.doValidation(document, json, { comments: 'ignore', trailingCommas: 'ignore' });
-      }, Math.max(5, Math.floor(runs / 3))),
-    );
+    // The three are interleaved, so that drift in machine load hits them alike.
+    const floorRuns: number[] = [];
+    const fullRuns: number[] = [];
+    const peerRuns: number[] = [];
+    const peerRun = async (): Promise<void> => {
+      const json = service.parseJSONDocument(document);
+      await service.doValidation(document, json, { comments: 'ignore', trailingCommas: 'ignore' });
+    };
+    await timeRuns(peerRun, 0, 2);
+    await timeRuns(() => validateManifest(text, { languageId: 'reload-manifest' }), 0, 3);
+    for (let i = 0; i < runs; i++) {
+      floorRuns.push(...(await timeRuns(() => JSON.parse(text), 1, 0)));
+      fullRuns.push(...(await timeRuns(() => validateManifest(text, { languageId: 'reload-manifest' }), 1, 0)));
+      if (i % 2 === 0) peerRuns.push(...(await timeRuns(peerRun, 1, 0)));
+    }
+    const floor = median(floorRuns);
+    const full = median(fullRuns);
+    const peer = median(peerRuns);
     console.log(
       `${String(count).padEnd(8)} ${`${(text.length / 1024 / 1024).toFixed(2)} MB`.padEnd(9)} ${ms(floor).padEnd(12)} ${ms(full).padEnd(12)} ${ms(peer).padEnd(15)} ${`${(peer / full).toFixed(1)}×`.padEnd(9)} ${(full / floor).toFixed(2)}×`,
     );
