@@ -1,7 +1,7 @@
 /** `FileHost` and `ArtifactSource` on Node's file system, for a manifest at `manifestPath`. */
 import { createReadStream, promises as fs } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { resolveArtifactPath } from '../core/artifactPath';
 import type { FileHost } from '../core/localFiles';
 import type { ArtifactSource } from '../core/runtime/stage';
 
@@ -11,17 +11,7 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 export function nodeFileHost(manifestPath: string): FileHost {
   const base = dirname(resolve(manifestPath));
   return {
-    resolve(uri) {
-      if (uri.startsWith('file:')) {
-        try {
-          return fileURLToPath(uri);
-        } catch {
-          return undefined;
-        }
-      }
-      if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) && !/^[A-Za-z]:[\\/]/.test(uri)) return undefined; // http(s):, s3:, …
-      return isAbsolute(uri) ? uri : resolve(base, uri);
-    },
+    resolve: (uri) => resolveArtifactPath(base, uri),
     async stat(path) {
       try {
         const stat = await fs.stat(path);

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { languageIdForPath } from '../core/formats';
 import { parseJsonc } from '../core/jsonc/parse';
-import { asObject, asString, objectsOf, own } from '../core/semantic/read';
+import { declaredChanges } from '../core/declaredChanges';
 import { hasErrors, localFileDiagnostics, sortDiagnostics, validateManifest } from '../core/validate';
 import { EXIT, type CommandIo } from './io';
 import { nodeFileHost } from './nodeFileHost';
@@ -46,11 +46,7 @@ async function modelsNear(files: readonly string[]): Promise<Set<string> | undef
   for (const candidate of candidates) {
     const input = await readManifestFile(candidate);
     if (!input.ok) continue;
-    const spec = asObject(own(asObject(parseJsonc(input.text).value), 'spec'));
-    for (const [, change] of objectsOf(own(spec, 'changes'))) {
-      const id = asString(own(change, 'id'));
-      if (own(change, 'kind') === 'Model' && id !== undefined) models.add(`model:${id}`);
-    }
+    for (const change of declaredChanges(parseJsonc(input.text).value)) if (change.kind === 'model') models.add(`model:${change.id}`);
   }
   return candidates.size > 0 ? models : undefined;
 }

@@ -3,10 +3,11 @@
  * contents and digests until the file changes (size or mtime), so a 10,000-artifact manifest
  * does not stat 10,000 files per keystroke.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { resolveArtifactPath } from '../core/artifactPath';
+import { stageArtifact } from '../core/runtime/stage';
+import { nodeArtifactSource } from '../cli/nodeFileHost';
 import type { FileHost, FileStat } from '../core/localFiles';
 
 const STAT_TTL_MS = 2_000;
@@ -52,13 +53,8 @@ export class FileCache {
     if (!entry.stat?.isFile) return undefined;
     const cached = this.digests.get(path);
     if (cached && cached.mtimeMs === entry.mtimeMs && cached.size === entry.stat.size) return { digest: await cached.digest, size: cached.size };
-    const digest = new Promise<string>((done, fail) => {
-      const hash = createHash('sha256');
-      createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
-        .on('data', (chunk) => hash.update(chunk))
-        .on('end', () => done(`sha256:${hash.digest('hex')}`))
-        .on('error', fail);
-    });
+    // The same streamed hashing as staging, on this absolute path.
+    const digest = stageArtifact(nodeArtifactSource(path), { uri: path }, { retain: false }).then((staged) => staged.digest);
     this.digests.set(path, { mtimeMs: entry.mtimeMs, size: entry.stat.size, digest });
     try {
       return { digest: await digest, size: entry.stat.size };
@@ -91,17 +87,4 @@ export class FileCache {
     this.texts.set(path, { mtimeMs: entry.mtimeMs, size: entry.stat?.size ?? text.length, text });
     return text;
   }
-}
-
-/** A manifest-relative path or file: URI as an absolute path; undefined for remote URIs. */
-export function resolveArtifactPath(base: string, uri: string): string | undefined {
-  if (uri.startsWith('file:')) {
-    try {
-      return fileURLToPath(uri);
-    } catch {
-      return undefined;
-    }
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) && !/^[A-Za-z]:[\\/]/.test(uri)) return undefined;
-  return isAbsolute(uri) ? uri : resolve(base, uri);
 }

@@ -13,7 +13,8 @@ import { parseJsonc } from '../core/jsonc/parse';
 import { valueAt } from '../core/jsonc/pointer';
 import { migrateManifest } from '../core/migrate';
 import { asObject, asString } from '../core/semantic/read';
-import { MAX_INLINE_HASH_BYTES, resolveArtifactPath, type FileCache } from './cachedFileHost';
+import { MAX_INLINE_HASH_BYTES, type FileCache } from './cachedFileHost';
+import { resolveArtifactPath } from '../core/artifactPath';
 import type { DocumentState } from './documents';
 import { DIAGNOSTIC_SOURCE } from './toLsp';
 

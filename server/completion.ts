@@ -11,7 +11,8 @@ import { FORMATS, LANGUAGES } from '../core/formats';
 import { asArray, asObject, asString, own } from '../core/semantic/read';
 import type { DocumentState, JsonLocation } from './documents';
 import type { JsonService } from './jsonService';
-import { declaredChanges, isFileReferenceAt, referenceKindAt } from './references';
+import { declaredChanges } from '../core/declaredChanges';
+import { isFileReferenceAt, referenceKindAt } from './references';
 import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
 

@@ -3,7 +3,8 @@ import { LineIndex } from '../core/lineIndex';
 import { locatePointers } from '../core/jsonc/locate';
 import type { Location, Position } from 'vscode-languageserver';
 import type { DocumentState } from './documents';
-import { declaredChanges, referenceKindAt } from './references';
+import { declaredChanges } from '../core/declaredChanges';
+import { referenceKindAt } from './references';
 import type { WorkspaceModel } from './workspaceIndex';
 
 export function definition(state: DocumentState, position: Position, workspaceModels: () => readonly WorkspaceModel[]): Location[] {

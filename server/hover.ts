@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { valueAt } from '../core/jsonc/pointer';
 import { asNumber, asObject, asString } from '../core/semantic/read';
-import { MAX_INLINE_HASH_BYTES, resolveArtifactPath, type FileCache } from './cachedFileHost';
+import { MAX_INLINE_HASH_BYTES, type FileCache } from './cachedFileHost';
+import { resolveArtifactPath } from '../core/artifactPath';
 import type { DocumentState } from './documents';
 import type { JsonService } from './jsonService';
-import { declaredChanges, isFileReferenceAt, referenceKindAt } from './references';
+import { declaredChanges } from '../core/declaredChanges';
+import { isFileReferenceAt, referenceKindAt } from './references';
 import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
 

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DocumentLink } from 'vscode-languageserver';
 import { locatePointers } from '../core/jsonc/locate';
 import { asArray, asObject, asString, own } from '../core/semantic/read';
-import { resolveArtifactPath } from './cachedFileHost';
+import { resolveArtifactPath } from '../core/artifactPath';
 import type { DocumentState } from './documents';
 
 /** Pointers of every file reference in a manifest value. */

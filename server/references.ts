@@ -2,28 +2,7 @@
  * What references in a manifest can point at: the changes a reload manifest declares, and the
  * models declared by the reload manifests of the workspace (for adapters' `baseModel`).
  */
-import { asObject, asString, objectsOf, own } from '../core/semantic/read';
-
-export interface DeclaredChange {
-  kind: 'model' | 'config' | 'flagset';
-  id: string;
-  version?: string;
-  /** JSON pointer of the change object. */
-  pointer: string;
-}
-
-const KINDS: Record<string, DeclaredChange['kind']> = { Model: 'model', Config: 'config', FlagSet: 'flagset' };
-
-export function declaredChanges(value: unknown): DeclaredChange[] {
-  const spec = asObject(own(asObject(value), 'spec'));
-  const out: DeclaredChange[] = [];
-  for (const [index, change] of objectsOf(own(spec, 'changes'))) {
-    const kind = KINDS[asString(own(change, 'kind')) ?? ''];
-    const id = asString(own(change, 'id'));
-    if (kind && id !== undefined) out.push({ kind, id, version: asString(own(change, 'version')), pointer: `/spec/changes/${index}` });
-  }
-  return out;
-}
+import type { DeclaredChange } from '../core/declaredChanges';
 
 /** Which kind of change a JSON path's value refers to, for the reference fields of both languages. */
 export function referenceKindAt(path: readonly (string | number)[]): { kind: DeclaredChange['kind']; field: string } | undefined {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { languageIdForPath } from '../core/formats';
 import { parseJsonc } from '../core/jsonc/parse';
-import { declaredChanges } from './references';
+import { declaredChanges } from '../core/declaredChanges';
 
 export interface WorkspaceModel {
   ref: string;
