@@ -10,10 +10,10 @@ import { toOtlpJson } from '../core/tracing/otlp';
 import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import { EXIT, type CommandIo } from './io';
-import { nodeArtifactSource } from './nodeFileHost';
+import { nodeArtifactSource } from '../node/fileHost';
 import { describeError, readManifestFile } from './readInput';
 import { formatText } from './report';
-import { renderTimeline } from './timeline';
+import { renderTimeline } from '../core/tracing/timeline';
 
 export interface DryRunFlags {
   format: 'text' | 'json';

@@ -6,7 +6,7 @@ import { parseJsonc } from '../core/jsonc/parse';
 import { declaredChanges } from '../core/declaredChanges';
 import { hasErrors, localFileDiagnostics, sortDiagnostics, validateManifest } from '../core/validate';
 import { EXIT, type CommandIo } from './io';
-import { nodeFileHost } from './nodeFileHost';
+import { nodeFileHost } from '../node/fileHost';
 import { readManifestFile } from './readInput';
 import { formatReports, type FileReport, type OutputFormat } from './report';
 

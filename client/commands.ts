@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient, WorkspaceEdit } from 'vscode-languageclient/node';
-import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../server/protocol';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../common/protocol';
 import { dryRunDocument, exportLastTrace, openTraceFile, showLastTrace, type TraceStore } from './dryRun';
 
 export interface CommandContext {

@@ -4,8 +4,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { nodeArtifactSource } from '../cli/nodeFileHost';
-import { renderTimeline } from '../cli/timeline';
+import { nodeArtifactSource } from '../node/fileHost';
+import { renderTimeline } from '../core/tracing/timeline';
 import { languageIdForPath } from '../core/formats';
 import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload } from '../core/runtime/pipeline';

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { settingsFrom } from '../server/protocol';
+import { settingsFrom } from '../common/protocol';
 import { registerCommands } from './commands';
 import type { TraceStore } from './dryRun';
 

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveArtifactPath } from '../core/artifactPath';
 import { stageArtifact } from '../core/runtime/stage';
-import { nodeArtifactSource } from '../cli/nodeFileHost';
+import { nodeArtifactSource } from '../node/fileHost';
 import type { FileHost, FileStat } from '../core/localFiles';
 
 const STAT_TTL_MS = 2_000;

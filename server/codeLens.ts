@@ -1,7 +1,7 @@
 /** Code lenses at the top of a current-version manifest: Dry Run · Apply… · Rollback… (client commands). */
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocumentState } from './documents';
-import { CLIENT_COMMANDS } from './protocol';
+import { CLIENT_COMMANDS } from '../common/protocol';
 
 export function codeLenses(state: DocumentState): CodeLens[] {
   const format = state.validation().format;

@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { localFileDiagnostics, sortDiagnostics } from '../core/validate';
 import type { FileCache } from './cachedFileHost';
 import type { DocumentStates } from './documents';
-import type { Settings } from './protocol';
+import type { Settings } from '../common/protocol';
 import { runSafe } from './runSafe';
 import { toLspDiagnostic } from './toLsp';
 

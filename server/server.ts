@@ -25,7 +25,7 @@ import { hover } from './hover';
 import { createJsonService } from './jsonService';
 import { documentLinks } from './links';
 import { migrateWorkspace } from './migrateWorkspace';
-import { DEFAULT_SETTINGS, SERVER_COMMANDS, settingsFrom, type Settings } from './protocol';
+import { DEFAULT_SETTINGS, SERVER_COMMANDS, settingsFrom, type Settings } from '../common/protocol';
 import { runSafe } from './runSafe';
 import { documentSymbols } from './symbols';
 import { WorkspaceIndex } from './workspaceIndex';

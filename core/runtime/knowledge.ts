@@ -1,5 +1,5 @@
 /** Knowledge shards: JSONL rows with vectors, checked and indexed for cosine search. */
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 
 export interface KnowledgeRow {
   id: string;

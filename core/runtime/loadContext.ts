@@ -2,7 +2,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
 import { parseTemplate } from '../templates';
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 import type { FlagDefinition } from './flags';
 import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
 import { parseShard } from './knowledge';

@@ -1,6 +1,6 @@
 /** Loading a Model change: the ONNX graph into an engine session, its signature checked against `io`. */
 import { asArray, asObject, asString, own, type JsonObject } from '../semantic/read';
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 import type { LoadedModel } from './generation';
 import type { ModelEngine, TensorSignature } from './modelEngine';
 import type { StagedArtifact } from './stage';

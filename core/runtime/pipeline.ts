@@ -12,7 +12,7 @@ import { asNumber, asObject, asString, objectsOf, own, type JsonObject } from '.
 import { contextWith } from '../tracing/recorder';
 import { inSpan, markFailed } from '../tracing/spans';
 import { validateManifest } from '../validate';
-import { errorTypeOf, messageOf, ReloadStepError } from './errors';
+import { errorTypeOf, messageOf, ReloadStepError } from '../errors';
 import type { GenerationDraft, LoadedModel } from './generation';
 import { loadAdapter, loadConfig, loadFlagSet, loadKnowledge, loadPrompt, loadResource, type DraftUpdate } from './loadContext';
 import { loadModel } from './loadModel';

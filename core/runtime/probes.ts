@@ -1,6 +1,6 @@
 /** Health-check probes: an input through a staged model, its output compared within tolerance. */
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 import type { LoadedModel } from './generation';
 import type { TensorData } from './modelEngine';
 import type { LocalRuntime } from './runtime';

@@ -1,5 +1,5 @@
 /** The safetensors header (tensor names, dtypes, shapes) and the LoRA shape checks made on it. */
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 
 export interface TensorInfo {
   dtype: string;

@@ -1,7 +1,7 @@
 /** Session context: JSON with a revision, updated by JSON Patch under optimistic concurrency. */
 import { createHash } from 'node:crypto';
 import { applyPatch, type PatchOperation } from '../jsonPatch';
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 
 export interface SessionState {
   sessionId: string;

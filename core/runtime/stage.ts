@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHost } from '../localFiles';
-import { ReloadStepError } from './errors';
+import { ReloadStepError } from '../errors';
 
 export interface ArtifactSource extends FileHost {
   /** Streams a local file in large chunks. */

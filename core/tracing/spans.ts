@@ -1,6 +1,6 @@
 /** Running a step as a span: measured, with its error recorded on it, and ended exactly once. */
 import { SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { errorTypeOf, messageOf, ReloadStepError } from '../runtime/errors';
+import { errorTypeOf, messageOf, ReloadStepError } from '../errors';
 import { contextWith } from './recorder';
 
 export interface StepScope {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { languageIdForPath } from '../../core/formats';
 import { localFileDiagnostics, sortDiagnostics, validateManifest } from '../../core/validate';
-import { nodeFileHost } from '../../cli/nodeFileHost';
+import { nodeFileHost } from '../../node/fileHost';
 import type { ManifestDiagnostic } from '../../core/diagnostics';
 
 export const ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
 /** Runs manifests through the real pipeline (onnxruntime-web, real files) for tests. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeArtifactSource } from '../../cli/nodeFileHost';
+import { nodeArtifactSource } from '../../node/fileHost';
 import { languageIdForPath } from '../../core/formats';
 import { createOnnxEngine } from '../../core/runtime/onnxEngine';
 import { runReload, type ReloadMode, type ReloadOutcome } from '../../core/runtime/pipeline';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLIENT_COMMANDS, DEFAULT_SETTINGS } from '../../server/protocol';
+import { CLIENT_COMMANDS, DEFAULT_SETTINGS } from '../../common/protocol';
 import { ROOT } from '../support/fixtures';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));

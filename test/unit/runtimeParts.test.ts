@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../../core/runtime/duration';
-import { ReloadStepError } from '../../core/runtime/errors';
+import { ReloadStepError } from '../../core/errors';
 import { evaluateFlag, jsonLogic } from '../../core/runtime/flags';
 import { parseShard, searchShards } from '../../core/runtime/knowledge';
 import { loraShape, parseSafetensorsHeader } from '../../core/runtime/safetensors';

@@ -1,5 +1,5 @@
 /** The terminal timeline of a run: the span tree with bars scaled to the run, durations and ✓/✗. */
-import { treeOrder, type TraceData, type TraceSpan } from '../core/tracing/model';
+import { treeOrder, type TraceData, type TraceSpan } from './model';
 
 const BAR_WIDTH = 32;
 
