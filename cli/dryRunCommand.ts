@@ -23,6 +23,8 @@ export interface DryRunFlags {
   progress: boolean;
   color: boolean;
   allowHttp: boolean;
+  /** Further artifact roots besides the manifest's folder. */
+  roots: readonly string[];
 }
 
 /** The onnxruntime-web WASM files sit next to the bundle in dist/; from sources, the package finds its own. */
@@ -45,7 +47,7 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
       languageId: languageIdForPath(file),
       mode: 'dryRun',
       runtime,
-      source: nodeArtifactSource(file, { allowHttp: flags.allowHttp }),
+      source: nodeArtifactSource(file, { allowHttp: flags.allowHttp, roots: flags.roots }),
       tracer: recorder.tracer,
       onProgress: flags.progress ? progressPrinter(io) : undefined,
     });

@@ -11,16 +11,20 @@ declare const RELOADCTL_VERSION: string | undefined;
 export const USAGE = `Usage: reloadctl <command> [options]
 
 Commands:
-  validate <file…> [--format text|json|github]
-      Check manifests (*.reload.json, *.mcp-context.json) with the editor's diagnostics.
+  validate <file…> [--format text|json|github] [--root <dir>…] [--workspace <dir>] [--max-hash-bytes <n>]
+      Check manifests (*.reload.json, *.mcp-context.json) with the editor's diagnostics, the
+      files they name included: those must lie in the manifest's folder or a --root; pinned
+      digests are checked for files up to --max-hash-bytes (default 268435456). Adapters'
+      baseModel is checked against the reload manifests under --workspace (default: here).
       Exit 0 valid (warnings allowed), 1 errors, 2 usage or unreadable input.
   migrate <file…> [--to <apiVersion>] [--write] [--check]
       Migrate legacy manifests (reload/v1, mcp-context/v1) to the current version. Prints the
       result, or rewrites files in place with --write; --check exits 1 when a file needs it.
       Exit 0 done or nothing to do, 1 refused or --check found work, 2 usage.
-  dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--allow-http]
+  dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--allow-http] [--root <dir>…]
       Run the manifest against a local in-process runtime (hash artifacts, load models, run
-      probes, swap, roll back) and print the traced timeline. --trace-out writes OTLP JSON;
+      probes, swap, roll back) and print the traced timeline. Files the manifest names must lie
+      in its folder or a --root. --trace-out writes OTLP JSON;
       traces also go to OTEL_EXPORTER_OTLP_ENDPOINT when set.
       Exit 0 succeeded, 1 failed or rolled back, 2 invalid manifest or usage.
   trace convert <in> --to otlp|jaeger|chrome
@@ -42,12 +46,23 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
     switch (command) {
       case 'validate': {
         const { values, positionals } = parseOrUsage(() =>
-          parseArgs({ args: rest, options: { format: { type: 'string', default: 'text' } }, allowPositionals: true, strict: true }),
+          parseArgs({
+            args: rest,
+            options: {
+              format: { type: 'string', default: 'text' },
+              root: { type: 'string', multiple: true, default: [] },
+              workspace: { type: 'string', default: '.' },
+              'max-hash-bytes': { type: 'string' },
+            },
+            allowPositionals: true,
+            strict: true,
+          }),
         );
         const format = String(values.format);
         if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`unknown --format "${format}": use text, json or github`);
         if (positionals.length === 0) throw new UsageError('validate needs at least one file');
-        return await validateCommand(positionals, format as OutputFormat, io);
+        const maxHashBytes = values['max-hash-bytes'] === undefined ? undefined : byteCount(values['max-hash-bytes'], '--max-hash-bytes');
+        return await validateCommand(positionals, { format: format as OutputFormat, roots: values.root, workspace: values.workspace, maxHashBytes }, io);
       }
       case 'migrate': {
         const { values, positionals } = parseOrUsage(() =>
@@ -70,6 +85,7 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
               'trace-out': { type: 'string' },
               'otlp-endpoint': { type: 'string' },
               'allow-http': { type: 'boolean', default: false },
+              root: { type: 'string', multiple: true, default: [] },
             },
             allowPositionals: true,
             strict: true,
@@ -86,6 +102,7 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
             traceOut: values['trace-out'],
             otlpEndpoint: values['otlp-endpoint'],
             allowHttp: values['allow-http'],
+            roots: values.root,
             progress: io.stderrIsTerminal === true || env.RELOADCTL_PROGRESS === '1',
             color: io.stderrIsTerminal === true && env.NO_COLOR === undefined,
           },
@@ -119,6 +136,12 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
     }
     throw e;
   }
+}
+
+/** A whole number of bytes from a flag's value (0 or more). */
+function byteCount(text: string, flag: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new UsageError(`${flag} takes a whole number of bytes, e.g. 268435456`);
+  return Number(text);
 }
 
 /** Runs an argument parse, turning its complaints into usage errors. */

@@ -1,19 +1,32 @@
 /** `reloadctl validate <file…> [--format text|json|github]`: the editor's diagnostics, in a terminal or CI. */
-import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { resolve } from 'node:path';
 import { languageIdForPath } from '../core/formats';
-import { parseJsonc } from '../core/jsonc/parse';
-import { declaredChanges } from '../core/declaredChanges';
-import { hasErrors, localFileDiagnostics, sortDiagnostics, validateManifest } from '../core/validate';
-import { EXIT, type CommandIo } from './io';
+import { createManifestService } from '../core/service';
+import { hasErrors, sortDiagnostics } from '../core/validate';
 import { nodeFileHost } from '../node/fileHost';
+import { findManifests, knownModelsOf } from '../node/workspaceManifests';
+import { EXIT, type CommandIo } from './io';
 import { readManifestFile } from './readInput';
 import { formatReports, type FileReport, type OutputFormat } from './report';
 
-export async function validateCommand(files: readonly string[], format: OutputFormat, io: CommandIo): Promise<number> {
+export interface ValidateFlags {
+  format: OutputFormat;
+  /** Further artifact roots besides each manifest's folder. */
+  roots: readonly string[];
+  /** The folder whose reload manifests declare the models adapters may name (the editor's workspace). */
+  workspace: string;
+  /** Pinned digests are checked for files up to this size. */
+  maxHashBytes?: number;
+}
+
+export async function validateCommand(files: readonly string[], flags: ValidateFlags, io: CommandIo): Promise<number> {
   const reports: FileReport[] = [];
   let unreadable = false;
-  const knownModels = await modelsNear(files);
+  const knownModels = files.some((f) => languageIdForPath(f) !== 'reload-manifest') ? await modelsAround(files, flags.workspace, io) : undefined;
+  const service = createManifestService({
+    knownModels: () => knownModels,
+    files: { hostFor: (path) => nodeFileHost(path, { roots: flags.roots, maxHashBytes: flags.maxHashBytes }) },
+  });
   for (const file of files) {
     const input = await readManifestFile(file);
     if (!input.ok) {
@@ -21,32 +34,24 @@ export async function validateCommand(files: readonly string[], format: OutputFo
       unreadable = true;
       continue;
     }
-    const languageId = languageIdForPath(file);
-    const result = validateManifest(input.text, { languageId, knownModels });
-    const local = await localFileDiagnostics(input.text, result, nodeFileHost(file));
+    const result = service.validate(input.text, languageIdForPath(file));
+    const local = await service.checkFiles(input.text, result, file);
     reports.push({ file, diagnostics: sortDiagnostics([...result.diagnostics, ...local]) });
   }
-  io.stdout(formatReports(format, reports));
+  io.stdout(formatReports(flags.format, reports));
   if (unreadable) return EXIT.usage;
   return reports.some((r) => hasErrors(r.diagnostics)) ? EXIT.failed : EXIT.ok;
 }
 
 /**
- * Models declared by the reload manifests given and those beside each file, so a context
- * manifest's adapters can be checked against them. Undefined when there are none to check against.
+ * The models declared by the reload manifests of the workspace (found as the language server finds
+ * them in its workspace folders) and of the files given.
  */
-async function modelsNear(files: readonly string[]): Promise<Set<string> | undefined> {
-  if (!files.some((f) => languageIdForPath(f) === 'mcp-context')) return undefined;
-  const candidates = new Set(files.filter((f) => languageIdForPath(f) === 'reload-manifest'));
-  for (const dir of new Set(files.map((f) => dirname(f)))) {
-    const entries = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const entry of entries) if (languageIdForPath(entry) === 'reload-manifest') candidates.add(join(dir, entry));
+async function modelsAround(files: readonly string[], workspace: string, io: CommandIo): Promise<Set<string> | undefined> {
+  const found = await findManifests([resolve(workspace)]);
+  if (found.leftOut > 0) {
+    io.stderr(`reloadctl: ${found.leftOut} manifests past the first ${found.paths.length} in ${workspace} were not searched for models: pass a smaller --workspace.\n`);
   }
-  const models = new Set<string>();
-  for (const candidate of candidates) {
-    const input = await readManifestFile(candidate);
-    if (!input.ok) continue;
-    for (const change of declaredChanges(parseJsonc(input.text).value)) if (change.kind === 'model') models.add(`model:${change.id}`);
-  }
-  return candidates.size > 0 ? models : undefined;
+  const given = files.filter((f) => languageIdForPath(f) === 'reload-manifest').map((f) => resolve(f));
+  return knownModelsOf([...new Set([...found.paths, ...given])]);
 }

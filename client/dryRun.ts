@@ -16,6 +16,7 @@ import { fromReadableSpans, type TraceData } from '../core/tracing/model';
 import { fromOtlpJson, toOtlpJson } from '../core/tracing/otlp';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import type { CommandContext } from './commands';
+import { settingsFrom } from '../common/protocol';
 
 export interface TraceStore {
   last?: { trace: TraceData; name: string };
@@ -24,6 +25,13 @@ export interface TraceStore {
 function targetDocument(arg: unknown): vscode.TextDocument | undefined {
   const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg) : vscode.window.activeTextEditor?.document.uri;
   return uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
+}
+
+/** The artifact roots setting, relative entries against the first workspace folder. */
+function artifactRoots(): string[] {
+  const roots = settingsFrom(vscode.workspace.getConfiguration('tracingReload')).artifactRoots;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return roots.map((root) => (path.isAbsolute(root) || folder === undefined ? root : path.join(folder, root)));
 }
 
 export async function dryRunDocument(context: CommandContext, arg: unknown): Promise<void> {
@@ -42,7 +50,7 @@ export async function dryRunDocument(context: CommandContext, arg: unknown): Pro
         languageId: languageIdForPath(file),
         mode: 'dryRun',
         runtime,
-        source: nodeArtifactSource(file),
+        source: nodeArtifactSource(file, { roots: artifactRoots() }),
         tracer: recorder.tracer,
         onProgress: (event) => {
           if (event.kind === 'step' && event.state === 'start') progress.report({ message: `${event.step}${event.ref ? ` ${event.ref}` : ''}` });

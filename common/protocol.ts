@@ -35,17 +35,25 @@ export interface TargetSetting {
 export interface Settings {
   /** Remote targets (reload agents). */
   targets: TargetSetting[];
+  /**
+   * Folders besides each manifest's own that the files it names may be in (absolute, or relative
+   * to the first workspace folder). Anything else is refused, never read.
+   */
+  artifactRoots: string[];
   validation: {
     /** Milliseconds after the last change before a document is validated; 0 validates at once. */
     delayMs: number;
-    /** Check the local files manifests point at (existence, size, knowledge rows). */
+    /** Check the local files manifests point at (existence, size, digest, knowledge rows). */
     checkLocalFiles: boolean;
+    /** Pinned digests are checked (hashed in the background) for files up to this many bytes; 0 turns it off. */
+    maxHashBytes: number;
   };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   targets: [],
-  validation: { delayMs: 150, checkLocalFiles: true },
+  artifactRoots: [],
+  validation: { delayMs: 150, checkLocalFiles: true, maxHashBytes: 256 * 1024 * 1024 },
 };
 
 /** Merges a partial settings object (as the client sends it) over the defaults. */
@@ -53,11 +61,15 @@ export function settingsFrom(raw: unknown): Settings {
   const value = (raw ?? {}) as Partial<Settings> & { validation?: Partial<Settings['validation']> };
   const targets = Array.isArray(value.targets) ? value.targets.filter((t): t is TargetSetting => typeof t?.name === 'string' && typeof t?.url === 'string') : [];
   const delay = value.validation?.delayMs;
+  const maxHash = value.validation?.maxHashBytes;
+  const roots = Array.isArray(value.artifactRoots) ? value.artifactRoots.filter((r): r is string => typeof r === 'string' && r.length > 0) : [];
   return {
     targets,
+    artifactRoots: roots,
     validation: {
       delayMs: typeof delay === 'number' && delay >= 0 ? delay : DEFAULT_SETTINGS.validation.delayMs,
-      checkLocalFiles: value.validation?.checkLocalFiles ?? DEFAULT_SETTINGS.validation.checkLocalFiles,
+      checkLocalFiles: typeof value.validation?.checkLocalFiles === 'boolean' ? value.validation.checkLocalFiles : DEFAULT_SETTINGS.validation.checkLocalFiles,
+      maxHashBytes: typeof maxHash === 'number' && Number.isFinite(maxHash) && maxHash >= 0 ? maxHash : DEFAULT_SETTINGS.validation.maxHashBytes,
     },
   };
 }

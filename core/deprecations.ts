@@ -33,6 +33,22 @@ export const DEPRECATIONS: readonly Deprecation[] = [
   { apiVersion: 'mcp-context/v2', parent: ['spec', 'knowledge', '*'], property: 'dimension', replacement: 'embeddingDim', convert: same },
 ];
 
+const ALIASES = new Map(DEPRECATIONS.map((d) => [`${d.apiVersion} ${d.parent.join('/')} ${d.replacement}`, d]));
+
+/**
+ * The value of `property` on an object found at `parent` (the paths of DEPRECATIONS, '*' for array
+ * items), or, when it is absent, the value of the deprecated field it replaces, converted: each
+ * alias is resolved here, from the same table that drives the deprecation diagnostics.
+ */
+export function readAliased(object: JsonObject, apiVersion: ApiVersion, parent: readonly string[], property: string): { value: unknown; key: string } | undefined {
+  const value = own(object, property);
+  if (value !== undefined) return { value, key: property };
+  const deprecation = ALIASES.get(`${apiVersion} ${parent.join('/')} ${property}`);
+  if (!deprecation) return undefined;
+  const old = own(object, deprecation.property);
+  return old === undefined ? undefined : { value: deprecation.convert(old), key: deprecation.property };
+}
+
 /**
  * Calls `visit` with each object at `path` under `root` and the path tokens leading to it (valid
  * only during the call; most objects hold no deprecated field, so pointers are built on a hit).

@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   'tensor-size-mismatch': 'error',
   'tensor-shape-mismatch': 'error',
   'unknown-tensor': 'error',
+  'tensor-type-mismatch': 'error',
   'undeclared-placeholder': 'error',
   'unused-argument': 'error',
   'invalid-template': 'error',
@@ -51,6 +52,9 @@ export const DIAGNOSTIC_CODES = {
   // Local files (checked asynchronously)
   'artifact-not-found': 'error',
   'artifact-size-mismatch': 'error',
+  'digest-mismatch': 'error',
+  'artifact-outside-roots': 'error',
+  'artifact-unreadable': 'error',
   'invalid-knowledge-row': 'error',
 } as const satisfies Record<string, Severity>;
 

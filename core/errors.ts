@@ -16,6 +16,8 @@ export type ReloadErrorType =
   | 'ManifestExpired'
   | 'MissingDigest'
   | 'ArtifactNotFound'
+  | 'ArtifactOutsideRoots'
+  | 'ArtifactUnreadable'
   | 'UnsupportedArtifactUri'
   | 'ArtifactFetchFailed'
   | 'DigestMismatch'
@@ -41,4 +43,40 @@ export function errorTypeOf(error: unknown): string {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A file a manifest names cannot be used: it leads outside the allowed folders (through a symbolic
+ * link), or reading it failed (EACCES, EIO, …). File hosts throw it; checks turn it into a
+ * diagnostic on the field naming the file, and the runtime into a failed step.
+ */
+export class FileAccessError extends Error {
+  constructor(
+    readonly reason: 'outside-roots' | 'unreadable',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileAccessError';
+  }
+}
+
+/** A short, content-free description of a failed file operation: the errno code and what it means. */
+export function describeFileError(error: unknown): string {
+  if (error instanceof FileAccessError) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EIO':
+      return 'an input/output error (EIO): the disk or file system failed';
+    case undefined:
+      return error instanceof Error ? error.message : String(error);
+    default:
+      return `the system refused (${code})`;
+  }
 }

@@ -7,17 +7,13 @@ import { applyEdits, modify, parse as parseTolerant, type Edit, type JSONPath } 
 import { DEPRECATIONS } from './deprecations';
 import type { ApiVersion } from './formats';
 import { locatePointers } from './jsonc/locate';
-import { pointerTokens, valueAt } from './jsonc/pointer';
+import { childPointer, lastToken, parentPointer, pointerToPath, valueAt } from './jsonc/pointer';
 import { LineIndex, type Range } from './lineIndex';
 import { detectStyle } from './migrations/print';
 
 export interface TextEdit {
   range: Range;
   newText: string;
-}
-
-function pathOf(pointer: string): JSONPath {
-  return pointerTokens(pointer).map((token) => (/^(0|[1-9][0-9]*)$/.test(token) ? Number(token) : token));
 }
 
 function formatting(text: string): { insertSpaces: boolean; tabSize: number; eol: string } {
@@ -35,21 +31,22 @@ function toTextEdits(text: string, edits: Edit[]): TextEdit[] {
  * after `after` when that is present; in an object written on one line it is added on that line.
  */
 function withValue(text: string, pointer: string, value: unknown, after?: string): string {
-  const path = pathOf(pointer);
-  const parentPointer = pointer.slice(0, pointer.lastIndexOf('/'));
+  const path: JSONPath = pointerToPath(pointer);
+  const parent = parentPointer(pointer);
   const key = path[path.length - 1];
-  const parentValue = valueAt(parseTolerant(text), parentPointer);
+  const parentValue = valueAt(parseTolerant(text), parent);
   const isNewProperty = typeof key === 'string' && value !== undefined && parentValue !== null && typeof parentValue === 'object' && !Array.isArray(parentValue) && !Object.prototype.hasOwnProperty.call(parentValue, key);
   if (isNewProperty) {
-    const located = locatePointers(text, [parentPointer, ...(after !== undefined ? [`${parentPointer}/${after}`] : [])]);
-    const parent = located.get(parentPointer);
-    if (parent && !text.slice(parent.valueStart, parent.valueEnd).includes('\n')) {
+    const anchorPointer = after !== undefined ? childPointer(parent, after) : undefined;
+    const located = locatePointers(text, [parent, ...(anchorPointer !== undefined ? [anchorPointer] : [])]);
+    const container = located.get(parent);
+    if (container && !text.slice(container.valueStart, container.valueEnd).includes('\n')) {
       const property = `${JSON.stringify(key)}: ${JSON.stringify(value)}`;
-      const anchor = after !== undefined ? located.get(`${parentPointer}/${after}`) : undefined;
+      const anchor = anchorPointer !== undefined ? located.get(anchorPointer) : undefined;
       if (anchor) return `${text.slice(0, anchor.valueEnd)}, ${property}${text.slice(anchor.valueEnd)}`;
-      const inner = text.slice(parent.valueStart + 1, parent.valueEnd - 1);
-      if (inner.trim() === '') return `${text.slice(0, parent.valueStart)}{ ${property} }${text.slice(parent.valueEnd)}`;
-      const end = parent.valueStart + 1 + inner.trimEnd().length;
+      const inner = text.slice(container.valueStart + 1, container.valueEnd - 1);
+      if (inner.trim() === '') return `${text.slice(0, container.valueStart)}{ ${property} }${text.slice(container.valueEnd)}`;
+      const end = container.valueStart + 1 + inner.trimEnd().length;
       return `${text.slice(0, end)}, ${property}${text.slice(end)}`;
     }
   }
@@ -95,12 +92,10 @@ export function diffEdits(before: string, after: string): TextEdit[] {
 
 /** Replaces a deprecated property by its replacement, in place (same position), or removes it when the replacement is already set. */
 export function deprecationEdits(text: string, value: unknown, apiVersion: ApiVersion, pointer: string): TextEdit[] {
-  const tokens = pointerTokens(pointer);
-  const property = tokens[tokens.length - 1];
+  const property = lastToken(pointer);
   const deprecation = DEPRECATIONS.find((d) => d.apiVersion === apiVersion && d.property === property);
   if (!deprecation) return [];
-  const parent = pointer.slice(0, pointer.lastIndexOf('/'));
-  const replacementPointer = `${parent}/${deprecation.replacement}`;
+  const replacementPointer = childPointer(parentPointer(pointer), deprecation.replacement);
   if (valueAt(value, replacementPointer) !== undefined) return setValueEdits(text, pointer, undefined);
   const location = locatePointers(text, [pointer]).get(pointer);
   if (!location || location.keyStart < 0) return [];
@@ -124,10 +119,10 @@ export function uuidv7(now = Date.now()): string {
 
 /** Appends `{ "name": argument, "required": true }` to a prompt's arguments (creating the array). */
 export function declareArgumentEdits(text: string, value: unknown, promptPointer: string, argument: string): TextEdit[] {
-  const args = valueAt(value, `${promptPointer}/arguments`);
+  const args = valueAt(value, childPointer(promptPointer, 'arguments'));
   const entry = { name: argument, required: true };
-  if (!Array.isArray(args)) return setValueEdits(text, `${promptPointer}/arguments`, [entry], 'name');
-  const edits = modify(text, [...pathOf(promptPointer), 'arguments', args.length], entry, { formattingOptions: formatting(text), isArrayInsertion: true });
+  if (!Array.isArray(args)) return setValueEdits(text, childPointer(promptPointer, 'arguments'), [entry], 'name');
+  const edits = modify(text, [...pointerToPath(promptPointer), 'arguments', args.length], entry, { formattingOptions: formatting(text), isArrayInsertion: true });
   return toTextEdits(text, edits);
 }
 

@@ -7,24 +7,19 @@
  * text (a test compares them over thousands of random edits); whatever it cannot do
  * incrementally (an edit across units, a syntax error, a format change) it validates in full.
  */
-import { getLocation } from 'jsonc-parser';
+import { analyseManifest } from './analysis';
 import type { Finding, ManifestDiagnostic } from './diagnostics';
-import { checkDeprecations } from './deprecations';
 import { detectFormat, type FormatVersion } from './formats';
 import { locatePointers, type TextLocation } from './jsonc/locate';
 import { parseJsonc, type SyntaxProblem } from './jsonc/parse';
-import { childPointer } from './jsonc/pointer';
+import { childPointer, pointerTokens, valueAt, withValueAt } from './jsonc/pointer';
 import type { Position } from './lineIndex';
 import { LineIndex } from './lineIndex';
-import { resolveFindings } from './positions';
+import { pointersAtOffsets, resolveFindings } from './positions';
 import { itemArrays } from './compiledSchemas';
 import { itemFindings, shellFindings } from './schemaValidation';
-import type { SemanticOptions } from './semantic/common';
-import { checkContextManifest } from './semantic/contextManifest';
-import { checkMetadata } from './semantic/metadata';
 import type { JsonObject } from './semantic/read';
-import { checkReloadManifest } from './semantic/reloadManifest';
-import { sortDiagnostics, validateManifest, type ValidateOptions, type ValidationResult } from './validate';
+import { semanticOptions, sortDiagnostics, validateManifest, type ValidateOptions, type ValidationResult } from './validate';
 
 interface Unit {
   pointer: string;
@@ -68,13 +63,16 @@ export function validateWithSnapshot(text: string, options: ValidateOptions = {}
   const units = unitsOf(text, value, arrays);
   if (!units) return full();
   const outerSyntax: SyntaxProblem[] = [];
-  for (const problem of parsed.problems) {
-    const unit = units.find((u) => u.start <= problem.offset && problem.offset < u.end);
-    if (unit) unit.syntax.push({ ...problem, offset: problem.offset - unit.start });
+  // Problems come in text order and units are sorted: one sweep places each problem.
+  let u = 0;
+  for (const problem of [...parsed.problems].sort((a, b) => a.offset - b.offset)) {
+    while (u < units.length && units[u].end <= problem.offset) u++;
+    const unit = units[u];
+    if (unit && unit.start <= problem.offset) unit.syntax.push({ ...problem, offset: problem.offset - unit.start });
     else outerSyntax.push(problem);
   }
   for (const unit of units) {
-    if (unit.definition) unit.findings = itemFindings(valueOf(value, unit.pointer), format, unit.definition, unit.pointer);
+    if (unit.definition) unit.findings = itemFindings(valueAt(value, unit.pointer), format, unit.definition, unit.pointer);
   }
   return finish({ text, options, units, outerSyntax, result: { diagnostics: [], format, value } }, format, positionAt);
 }
@@ -95,7 +93,8 @@ export function updateSnapshot(previous: ValidationSnapshot, text: string, posit
   const unit = previous.units[index];
   if (!unit || unit.pointer === '/apiVersion' || unit.pointer === '/kind') return validateWithSnapshot(text, previous.options, positionAt);
   const unitText = text.slice(unit.start, unit.end + delta);
-  const parsed = parseJsonc(unitText);
+  // Parsed at the depth it sits at, so nesting is limited exactly as in the whole document.
+  const parsed = parseJsonc(unitText, pointerTokens(unit.pointer).length);
   // A unit that no longer parses, or whose first character changed kind, is left to full validation.
   if (!parsed.ok || unitText.charCodeAt(0) !== old.charCodeAt(unit.start)) return validateWithSnapshot(text, previous.options, positionAt);
   const nextValue = withValueAt(value, unit.pointer, parsed.value);
@@ -148,25 +147,26 @@ function finish(snapshot: ValidationSnapshot, format: FormatVersion, positionAt?
   const value = snapshot.result.value as JsonObject;
   const findings: Finding[] = [...shellFindings(value, format)];
   for (const unit of units) findings.push(...unit.findings);
-  const semantic: SemanticOptions = { now: options.now ?? new Date(), knownTargets: options.knownTargets, knownModels: options.knownModels };
-  findings.push(...checkMetadata(value, semantic), ...checkDeprecations(value, format.apiVersion));
-  findings.push(...(format.languageId === 'reload-manifest' ? checkReloadManifest(value, semantic) : checkContextManifest(value, semantic)));
+  const analysis = analyseManifest(value, format, semanticOptions(options));
+  findings.push(...analysis.findings);
   let lines: LineIndex | undefined;
   const position: PositionAt = positionAt ?? ((offset) => (lines ??= new LineIndex(text)).positionAt(offset));
   const diagnostics: ManifestDiagnostic[] = [];
   for (const unit of units) {
-    for (const problem of unit.syntax) diagnostics.push(syntaxDiagnostic(problem, unit.start, unit.pointer, text.slice(unit.start, unit.end), position));
+    if (unit.syntax.length > 0) diagnostics.push(...syntaxDiagnostics(unit.syntax, unit.start, unit.pointer, text.slice(unit.start, unit.end), position));
   }
-  for (const problem of snapshot.outerSyntax) diagnostics.push(syntaxDiagnostic(problem, 0, '', text, position));
+  if (snapshot.outerSyntax.length > 0) diagnostics.push(...syntaxDiagnostics(snapshot.outerSyntax, 0, '', text, position));
   if (findings.length > 0) diagnostics.push(...resolveFindings(text, findings, { positionAt: position }, (pointers) => locateInUnits(text, units, pointers)));
-  return { ...snapshot, result: { ...snapshot.result, diagnostics: sortDiagnostics(diagnostics) } };
+  return { ...snapshot, result: { ...snapshot.result, diagnostics: sortDiagnostics(diagnostics), model: analysis.model } };
 }
 
-function syntaxDiagnostic(problem: SyntaxProblem, base: number, pointer: string, scope: string, positionAt: PositionAt): ManifestDiagnostic {
-  let at = pointer;
-  for (const segment of getLocation(scope, problem.offset).path) at = childPointer(at, segment);
-  const offset = base + problem.offset;
-  return { severity: problem.severity, code: problem.code, message: problem.message, range: { start: positionAt(offset), end: positionAt(offset + problem.length) }, pointer: at };
+/** Syntax problems of one scope (a unit, or the whole text), with pointers found in one pass. */
+function syntaxDiagnostics(problems: readonly SyntaxProblem[], base: number, pointer: string, scope: string, positionAt: PositionAt): ManifestDiagnostic[] {
+  const pointers = pointersAtOffsets(scope, problems.map((p) => p.offset));
+  return problems.map((problem, i) => {
+    const offset = base + problem.offset;
+    return { severity: problem.severity, code: problem.code, message: problem.message, range: { start: positionAt(offset), end: positionAt(offset + problem.length) }, pointer: `${pointer}${pointers[i]}` };
+  });
 }
 
 /** Locates pointers inside the units holding them; only pointers above every unit need a scan of the whole text. */
@@ -183,7 +183,11 @@ function locateInUnits(text: string, units: readonly Unit[], pointers: Set<strin
     }
     if (!unit) outside.add(pointer);
     else if (pointer === unit.pointer) found.set(pointer, { valueStart: unit.start, valueEnd: unit.end, keyStart: unit.keyStart, keyEnd: unit.keyEnd });
-    else byUnit.set(unit, [...(byUnit.get(unit) ?? []), pointer]);
+    else {
+      const list = byUnit.get(unit);
+      if (list) list.push(pointer);
+      else byUnit.set(unit, [pointer]);
+    }
   }
   for (const [unit, list] of byUnit) {
     const scope = text.slice(unit.start, unit.end);
@@ -224,33 +228,3 @@ function unitsOf(text: string, value: JsonObject, arrays: Map<string, string>): 
   }
   return units.sort((a, b) => a.start - b.start);
 }
-
-function valueOf(root: JsonObject, pointer: string): unknown {
-  let node: unknown = root;
-  for (const token of pointer.slice(1).split('/')) {
-    const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
-    node = Array.isArray(node) ? node[Number(key)] : (node as JsonObject)[key];
-  }
-  return node;
-}
-
-/** A copy of `root` with the value at `pointer` replaced; only the containers on the path are copied. */
-function withValueAt(root: JsonObject, pointer: string, replacement: unknown): JsonObject {
-  const tokens = pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const copy = (node: unknown, depth: number): unknown => {
-    if (depth === tokens.length) return replacement;
-    const key = tokens[depth];
-    if (Array.isArray(node)) {
-      const next = node.slice();
-      next[Number(key)] = copy(node[Number(key)], depth + 1);
-      return next;
-    }
-    const next: JsonObject = {};
-    for (const k of Object.keys(node as JsonObject)) {
-      Object.defineProperty(next, k, { value: k === key ? copy((node as JsonObject)[k], depth + 1) : (node as JsonObject)[k], enumerable: true, writable: true, configurable: true });
-    }
-    return next;
-  };
-  return copy(root, 0) as JsonObject;
-}
-

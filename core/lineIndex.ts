@@ -1,4 +1,7 @@
-/** Converts between UTF-16 offsets and LSP positions (0-based line and character). */
+/**
+ * Converts between UTF-16 offsets and LSP positions (0-based line and character). Line breaks are
+ * "\r\n", "\n" and a lone "\r", as LSP defines them (and as editors count lines).
+ */
 
 export interface Position {
   line: number;
@@ -14,7 +17,20 @@ export class LineIndex {
   private readonly lineStarts: number[] = [0];
 
   constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    if (text.indexOf('\r') < 0) {
+      // The common case, found natively: no carriage returns, so every line ends at a "\n".
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+      return;
+    }
+    const length = text.length;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.lineStarts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        this.lineStarts.push(i + 1);
+      }
+    }
   }
 
   positionAt(offset: number): Position {

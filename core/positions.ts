@@ -1,10 +1,10 @@
 /** Turns findings (pointer + target) and syntax problems (offsets) into positioned diagnostics. */
-import { getLocation } from 'jsonc-parser';
+import { visit } from 'jsonc-parser';
 import { severityOf, type Finding, type ManifestDiagnostic } from './diagnostics';
 import { LineIndex } from './lineIndex';
 import { locatePointers, type TextLocation } from './jsonc/locate';
 import type { SyntaxProblem } from './jsonc/parse';
-import { childPointer, parentPointer } from './jsonc/pointer';
+import { parentPointer, pathToPointer } from './jsonc/pointer';
 
 /** Finds where pointers sit; the default scans the whole text, incremental validation brings a cheaper one. */
 export type Locator = (pointers: Set<string>) => Map<string, TextLocation>;
@@ -68,17 +68,64 @@ export function rawOffset(raw: string, decoded: number): number {
 }
 
 export function syntaxDiagnostics(text: string, problems: readonly SyntaxProblem[], lines: Pick<LineIndex, 'positionAt'>): ManifestDiagnostic[] {
-  return problems.map((p) => ({
+  const pointers = pointersAtOffsets(text, problems.map((p) => p.offset));
+  return problems.map((p, i) => ({
     severity: p.severity,
     code: p.code,
     message: p.message,
     range: { start: lines.positionAt(p.offset), end: lines.positionAt(p.offset + p.length) },
-    pointer: pointerAt(text, p.offset),
+    pointer: pointers[i],
   }));
 }
 
-function pointerAt(text: string, offset: number): string {
-  let pointer = '';
-  for (const segment of getLocation(text, offset).path) pointer = childPointer(pointer, segment);
-  return pointer;
+/**
+ * The JSON pointer of the location at each offset, as jsonc-parser's `getLocation` finds it, in
+ * one pass over the text for all offsets (getLocation per offset would rescan the text each time:
+ * quadratic for a document with thousands of syntax warnings).
+ */
+export function pointersAtOffsets(text: string, offsets: readonly number[]): string[] {
+  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
+  const result = new Array<string>(offsets.length);
+  const segments: (string | number)[] = [];
+  let next = 0;
+  const recordWhile = (reached: (offset: number) => boolean): void => {
+    if (next >= order.length || !reached(offsets[order[next]])) return;
+    const pointer = pathToPointer(segments);
+    while (next < order.length && reached(offsets[order[next]])) result[order[next++]] = pointer;
+  };
+  visit(text, {
+    onObjectBegin: (offset) => {
+      recordWhile((p) => p <= offset);
+      segments.push('');
+    },
+    onObjectProperty: (name, offset, length) => {
+      recordWhile((p) => p < offset);
+      segments[segments.length - 1] = name;
+      recordWhile((p) => p <= offset + length);
+    },
+    onObjectEnd: (offset) => {
+      recordWhile((p) => p <= offset);
+      segments.pop();
+    },
+    onArrayBegin: (offset) => {
+      recordWhile((p) => p <= offset);
+      segments.push(0);
+    },
+    onArrayEnd: (offset) => {
+      recordWhile((p) => p <= offset);
+      segments.pop();
+    },
+    onLiteralValue: (_value, offset, length) => {
+      recordWhile((p) => p < offset);
+      recordWhile((p) => p <= offset + length);
+    },
+    onSeparator: (separator, offset) => {
+      recordWhile((p) => p <= offset);
+      if (separator !== ',') return;
+      const last = segments[segments.length - 1];
+      segments[segments.length - 1] = typeof last === 'number' ? last + 1 : '';
+    },
+  });
+  recordWhile(() => true);
+  return result;
 }

@@ -1,10 +1,9 @@
 /**
  * Quick fixes: migrate an outdated manifest (preferred), replace each deprecated field, pin an
- * artifact's digest, generate a uid, add missing required properties, declare a template argument;
- * and `source.fixAll` (the deprecation fixes) for fix-on-save. Every edit carries the document version.
+ * artifact's digest (or the new one, when the file changed), generate a uid, add missing required
+ * properties, declare a template argument; and `source.fixAll` (the deprecation fixes) for
+ * fix-on-save. Every edit carries the document version.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
 import { findDeprecatedUses } from '../core/deprecations';
 import { DIAGNOSTIC_CODES } from '../core/diagnostics';
@@ -13,13 +12,13 @@ import { parseJsonc } from '../core/jsonc/parse';
 import { valueAt } from '../core/jsonc/pointer';
 import { migrateManifest } from '../core/migrate';
 import { asObject, asString } from '../core/semantic/read';
-import { MAX_INLINE_HASH_BYTES, type FileCache } from './cachedFileHost';
-import { resolveArtifactPath } from '../core/artifactPath';
+import type { FileCache } from './cachedFileHost';
 import type { DocumentState } from './documents';
 import { DIAGNOSTIC_SOURCE } from './toLsp';
+import { localPathOf } from './uris';
 
 /** Data carried by a code action resolved later (hashing a file is not done for every light bulb). */
-export interface PinDigestData {
+export interface DigestFixData {
   fix: 'pinDigest';
   uri: string;
   version: number;
@@ -70,10 +69,16 @@ export function codeActions(state: DocumentState, params: CodeActionParams): Cod
         const artifact = String(data.artifact ?? '');
         if (localArtifactPath(state, artifact) === undefined || seen.has(`pin ${artifact}`)) break;
         seen.add(`pin ${artifact}`);
-        const pin: PinDigestData = { fix: 'pinDigest', uri: state.document.uri, version: state.document.version, artifact };
+        const pin: DigestFixData = { fix: 'pinDigest', uri: state.document.uri, version: state.document.version, artifact };
         actions.push({ title: 'Pin artifact digest', kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, data: pin });
         break;
       }
+      case 'digest-mismatch':
+        // The check hashed the file: its digest and size travel with the diagnostic.
+        if (typeof data.digest === 'string' && typeof data.size === 'number') {
+          action('Pin the new digest (the file changed)', pinEdits(text, String(data.artifact), data.digest, data.size), true);
+        }
+        break;
       case 'missing-apply-field': {
         const missing = (data.missing as string[] | undefined) ?? [];
         if (missing.includes('uid')) action('Generate uid', setValueEdits(text, '/metadata/uid', uuidv7(), 'name'));
@@ -97,28 +102,32 @@ export function codeActions(state: DocumentState, params: CodeActionParams): Cod
   return actions;
 }
 
-/** The path of a local artifact under `artifactPointer`, or undefined (remote, or no uri). */
-function localArtifactPath(state: DocumentState, artifactPointer: string): string | undefined {
-  if (!state.document.uri.startsWith('file:')) return undefined;
+/** The path of a local artifact under `artifactPointer` (inside the allowed folders), or undefined. */
+function localArtifactPath(state: DocumentState, artifactPointer: string, files?: FileCache): { manifest: string; path: string } | undefined {
+  const manifest = localPathOf(state.document.uri);
   const uri = asString(asObject(valueAt(state.value(), artifactPointer))?.uri);
-  return uri === undefined ? undefined : resolveArtifactPath(dirname(fileURLToPath(state.document.uri)), uri);
+  if (manifest === undefined || uri === undefined) return undefined;
+  const location = files ? files.hostFor(manifest).locate(uri) : { kind: 'local' as const, path: uri };
+  return location.kind === 'local' ? { manifest, path: location.path } : undefined;
 }
 
-/** Computes the digest edit of a "Pin artifact digest" action (codeAction/resolve, or at once for clients without resolve). */
-export async function resolvePinDigest(state: DocumentState, action: CodeAction, files: FileCache): Promise<CodeAction> {
-  const data = action.data as PinDigestData;
-  if (state.document.version !== data.version) return action;
-  const path = localArtifactPath(state, data.artifact);
-  if (path === undefined) return action;
-  const stat = await files.hostFor(fileURLToPath(state.document.uri)).stat(path);
-  if (!stat?.isFile || stat.size > MAX_INLINE_HASH_BYTES) return action;
-  const digest = await files.digest(path);
-  if (!digest) return action;
-  const edits = setValuesEdits(state.document.getText(), [
-    { pointer: `${data.artifact}/digest`, value: digest.digest, after: 'uri' },
-    { pointer: `${data.artifact}/size`, value: digest.size, after: 'digest' },
+/** Sets an artifact's digest and size (after its uri). */
+function pinEdits(text: string, artifactPointer: string, digest: string, size: number): TextEdit[] {
+  return setValuesEdits(text, [
+    { pointer: `${artifactPointer}/digest`, value: digest, after: 'uri' },
+    { pointer: `${artifactPointer}/size`, value: size, after: 'digest' },
   ]);
-  return { ...action, edit: workspaceEdit(state, edits) };
+}
+
+/** Computes the edit of a "Pin artifact digest" action (codeAction/resolve, or at once for clients without resolve). */
+export async function resolveDigestFix(state: DocumentState, action: CodeAction, files: FileCache): Promise<CodeAction> {
+  const data = action.data as DigestFixData;
+  if (state.document.version !== data.version) return action;
+  const local = localArtifactPath(state, data.artifact, files);
+  if (!local) return action;
+  const digest = await files.digestNow(local.manifest, local.path);
+  if (!digest) return action;
+  return { ...action, edit: workspaceEdit(state, pinEdits(state.document.getText(), data.artifact, digest.digest, digest.size)) };
 }
 
 function fixAllAction(state: DocumentState): CodeAction | undefined {

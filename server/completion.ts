@@ -5,14 +5,13 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CompletionItemKind, CompletionItemTag, type CompletionItem, type CompletionList, type Position, type Range } from 'vscode-languageserver';
 import { FORMATS, LANGUAGES } from '../core/formats';
 import { asArray, asObject, asString, own } from '../core/semantic/read';
 import type { DocumentState, JsonLocation } from './documents';
 import type { JsonService } from './jsonService';
-import { declaredChanges } from '../core/declaredChanges';
 import { isFileReferenceAt, referenceKindAt } from './references';
+import { localPathOf } from './uris';
 import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
 
@@ -96,14 +95,14 @@ async function semanticItems(
     if (reference.field === 'baseModel') {
       return context.workspaceModels().map((m) => stringItem(context, node, inString, m.ref, CompletionItemKind.Reference, `model in ${decodeURIComponent(m.uri.slice(m.uri.lastIndexOf('/') + 1))}`));
     }
-    return declaredChanges(value())
-      .filter((c) => c.kind === reference.kind)
-      .map((c) => stringItem(context, node, inString, `${c.kind}:${c.id}`, CompletionItemKind.Reference, c.version ? `version ${c.version}` : undefined));
+    return (state.model()?.changes ?? [])
+      .filter((c) => c.refKind === reference.kind && c.id !== '')
+      .map((c) => stringItem(context, node, inString, c.ref, CompletionItemKind.Reference, c.version ? `version ${c.version}` : undefined));
   }
   if (keys.length === 3 && keys[0] === 'spec' && keys[1] === 'targets') {
     return context.targets.map((name) => stringItem(context, node, inString, name, CompletionItemKind.Value, 'configured target'));
   }
-  if (isFileReferenceAt(path) && state.document.uri.startsWith('file:')) {
+  if (isFileReferenceAt(path) && localPathOf(state.document.uri) !== undefined) {
     return fileItems(context, node, inString, offset, text);
   }
   if (keys.length === 4 && keys[1] === 'prompts' && keys[3] === 'template' && inString && node) {
@@ -126,7 +125,7 @@ async function fileItems(context: CompletionContext, node: LocatedNode, inString
   const typed = inString && node ? text.slice(node.offset + 1, offset) : '';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typed)) return [];
   const folderPart = typed.slice(0, typed.lastIndexOf('/') + 1);
-  const base = dirname(fileURLToPath(context.state.document.uri));
+  const base = dirname(localPathOf(context.state.document.uri)!);
   const entries = await fs.readdir(join(base, folderPart), { withFileTypes: true }).catch(() => []);
   const start = context.state.document.positionAt(offset - (typed.length - folderPart.length));
   return entries

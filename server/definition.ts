@@ -1,24 +1,25 @@
 /** Go to definition: from a reference (`config:…`, `model:…`) to the change it names, here or in another manifest. */
-import { LineIndex } from '../core/lineIndex';
-import { locatePointers } from '../core/jsonc/locate';
 import type { Location, Position } from 'vscode-languageserver';
+import { locatePointers } from '../core/jsonc/locate';
+import { pathToPointer } from '../core/jsonc/pointer';
+import { LineIndex } from '../core/lineIndex';
+import { findChange, referenceAt } from '../core/model/query';
+import { refKey } from '../core/model/refs';
 import type { DocumentState } from './documents';
-import { declaredChanges } from '../core/declaredChanges';
-import { referenceKindAt } from './references';
 import type { WorkspaceModel } from './workspaceIndex';
 
 export function definition(state: DocumentState, position: Position, workspaceModels: () => readonly WorkspaceModel[]): Location[] {
-  const text = state.document.getText();
   const location = state.location(state.document.offsetAt(position));
-  const node = location.node;
-  const reference = referenceKindAt(location.path);
-  if (!reference || location.isAtPropertyKey || node?.type !== 'string') return [];
-  const id = String(node.value).replace(/^[a-z]+:/, '').replace(/@.*$/, '');
-  const local = declaredChanges(state.value()).find((c) => c.kind === reference.kind && c.id === id);
-  if (local) return [locationOf(state.document.uri, text, `${local.pointer}/id`)].filter((l): l is Location => l !== undefined);
-  if (reference.field !== 'baseModel') return [];
+  const model = state.model();
+  if (!model || location.isAtPropertyKey || location.node?.type !== 'string') return [];
+  const site = referenceAt(model, pathToPointer(location.path));
+  if (!site?.ref || site.ref.kind !== site.expects) return [];
+  const local = findChange(model, site.ref);
+  if (local) return [locationOf(state.document.uri, state.document.getText(), `${local.pointer}/id`)].filter((l): l is Location => l !== undefined);
+  if (site.field !== 'baseModel') return [];
+  const key = refKey(site.ref);
   return workspaceModels()
-    .filter((m) => m.ref === `model:${id}`)
+    .filter((m) => m.ref === key)
     .map((m) => locationOf(m.uri, m.text, `${m.pointer}/id`))
     .filter((l): l is Location => l !== undefined);
 }

@@ -1,21 +1,24 @@
 /**
  * Diagnostics: pulled by clients that support textDocument/diagnostic, pushed (debounced, per
- * document version) to the others. A result computed for an older version is never sent.
+ * document version) to the others. A result computed for an older version is never sent: checks
+ * that read files can finish after a newer version's.
  */
-import { fileURLToPath } from 'node:url';
 import { DocumentDiagnosticReportKind, type Connection, type Diagnostic, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { localFileDiagnostics, sortDiagnostics } from '../core/validate';
+import type { ManifestService } from '../core/service';
+import { sortDiagnostics } from '../core/validate';
+import type { Settings } from '../common/protocol';
 import type { FileCache } from './cachedFileHost';
 import type { DocumentStates } from './documents';
-import type { Settings } from '../common/protocol';
-import { runSafe } from './runSafe';
+import { logError, runSafe } from './runSafe';
 import { toLspDiagnostic } from './toLsp';
+import { localPathOf } from './uris';
 
 export interface DiagnosticsOptions {
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   states: DocumentStates;
+  service: ManifestService;
   files: FileCache;
   settings: () => Settings;
   /** True when the client pulls diagnostics; otherwise they are pushed. */
@@ -38,25 +41,32 @@ export class DiagnosticsProvider {
     documents.onDidClose((e) => {
       clearTimeout(this.timers.get(e.document.uri));
       this.timers.delete(e.document.uri);
-      if (!this.options.pull()) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+      this.options.files.release(e.document.uri);
+      if (!this.options.pull()) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(logError(connection, 'clearing diagnostics'));
     });
   }
 
-  /** Revalidates every open document (after settings or watched files change). */
-  refreshAll(): void {
+  /** Checks open documents again: all of them (settings changed), or those `affects` picks (a file they name changed). */
+  refresh(affects: (document: TextDocument) => boolean = () => true): void {
+    const documents = this.options.documents.all().filter(affects);
+    if (documents.length === 0) return;
     if (this.options.pull()) {
-      void this.options.connection.languages.diagnostics.refresh();
+      void this.options.connection.languages.diagnostics.refresh().catch(logError(this.options.connection, 'asking the client to pull diagnostics'));
       return;
     }
-    for (const document of this.options.documents.all()) this.schedule(document, 0);
+    for (const document of documents) this.schedule(document, 0);
   }
 
   async compute(document: TextDocument): Promise<Diagnostic[]> {
-    const state = this.options.states.get(document);
+    const { states, service, settings, files } = this.options;
+    const state = states.get(document);
     const result = state.validation();
     let diagnostics = result.diagnostics;
-    if (this.options.settings().validation.checkLocalFiles && document.uri.startsWith('file:')) {
-      const local = await localFileDiagnostics(document.getText(), result, this.options.files.hostFor(fileURLToPath(document.uri)));
+    const path = localPathOf(document.uri);
+    if (settings().validation.checkLocalFiles && path !== undefined) {
+      const local = await service.checkFiles(document.getText(), result, path, { requester: document.uri });
+      // Only the latest version's check says which background hashes are still wanted.
+      if (this.options.documents.get(document.uri)?.version === document.version) files.settle(document.uri);
       if (local.length > 0) diagnostics = sortDiagnostics([...diagnostics, ...local]);
     }
     return diagnostics.map(toLspDiagnostic);
@@ -83,7 +93,7 @@ export class DiagnosticsProvider {
       if (this.options.documents.get(uri)?.version !== version) return;
       await this.options.connection.sendDiagnostics({ uri, version, diagnostics });
     } catch (error) {
-      this.options.connection.console.error(`Validating ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      logError(this.options.connection, `validating ${uri}`)(error);
     }
   }
 }

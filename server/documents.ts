@@ -5,8 +5,11 @@
 import { getLocation, parse as parseTolerant } from 'jsonc-parser';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { JSONDocument } from 'vscode-json-languageservice';
-import { languageIdForPath, LANGUAGES, type LanguageId } from '../core/formats';
-import { updateSnapshot, validateWithSnapshot, type ValidationSnapshot } from '../core/incremental';
+import { currentFormat, languageIdForPath, LANGUAGES, type LanguageId } from '../core/formats';
+import type { ValidationSnapshot } from '../core/incremental';
+import { ModelCache, readManifest } from '../core/model/readManifest';
+import type { ManifestModel } from '../core/model/types';
+import type { ManifestService } from '../core/service';
 import type { ValidationResult } from '../core/validate';
 import type { JsonService } from './jsonService';
 import { windowAt, type DocumentWindow } from './window';
@@ -19,6 +22,8 @@ export interface DocumentState {
   json(): { document: TextDocument; parsed: JSONDocument };
   /** The parsed value, or a best-effort value when the text does not parse (while typing). */
   value(): unknown;
+  /** What the document says (from `value()`), read as its format version or the language's current one. */
+  model(): ManifestModel | undefined;
   /** For large documents, the unit around `offset` (see window.ts). */
   window(offset: number): DocumentWindow | undefined;
   /** The JSON location at `offset` (path, and the node there with document offsets), from the window when there is one. */
@@ -40,10 +45,12 @@ export class DocumentStates {
   /** The last validation of each document, which the next one updates incrementally. */
   private readonly snapshots = new Map<string, ValidationSnapshot>();
 
+  /** For models read from best-effort values (text that does not parse while typing). */
+  private readonly models = new ModelCache();
+
   constructor(
     private readonly jsonService: JsonService,
-    private readonly knownTargets: () => readonly string[] | undefined,
-    private readonly knownModels: () => ReadonlySet<string> | undefined,
+    private readonly service: ManifestService,
   ) {}
 
   get(document: TextDocument): DocumentState {
@@ -52,6 +59,7 @@ export class DocumentStates {
     const languageId = languageOf(document);
     let validation: ValidationResult | undefined;
     let json: ReturnType<DocumentState['json']> | undefined;
+    let model: { value: ManifestModel | undefined } | undefined;
     let lastWindow: { offset: number; window: DocumentWindow | undefined } | undefined;
     const state: DocumentState = {
       document,
@@ -59,6 +67,13 @@ export class DocumentStates {
       validation: () => (validation ??= this.validate(document, languageId)),
       json: () => (json ??= this.jsonService.parse(document, state.validation().format)),
       value: () => state.validation().value ?? parseTolerant(document.getText(), undefined, { allowTrailingComma: true, disallowComments: false }),
+      model: () => {
+        if (model) return model.value;
+        const validation = state.validation();
+        const format = validation.format ?? (languageId ? currentFormat(languageId) : undefined);
+        model = { value: validation.model ?? (format ? readManifest(state.value(), format, this.models) : undefined) };
+        return model.value;
+      },
       // The window comes from the last validation's units carried through the edits since, so a
       // completion right after a keystroke does not wait for that keystroke's validation.
       window: (offset) => {
@@ -85,16 +100,14 @@ export class DocumentStates {
     const text = document.getText();
     const previous = this.snapshots.get(document.uri);
     const positionAt = (offset: number) => document.positionAt(offset);
-    const snapshot = previous
-      ? updateSnapshot(previous, text, positionAt)
-      : validateWithSnapshot(text, { languageId, knownTargets: this.knownTargets(), knownModels: languageId === 'mcp-context' ? this.knownModels() : undefined }, positionAt);
+    const snapshot = previous ? this.service.update(previous, text, positionAt) : this.service.snapshot(text, languageId, positionAt);
     // While the text does not parse, the last snapshot with units is kept: the next edit that
     // repairs it is incremental against it, and windows are found from its unit boundaries.
     if (snapshot.units.length > 0 || !previous) this.snapshots.set(document.uri, snapshot);
     return snapshot.result;
   }
 
-  /** Drops what is known about a document (closed), or about all (settings or the workspace changed). */
+  /** Drops what is known about a document (closed, or what it depends on changed), or about all (settings changed). */
   forget(uri?: string): void {
     if (uri === undefined) {
       this.states.clear();

@@ -2,17 +2,16 @@
  * Hover: the schema's description (from vscode-json-languageservice), plus what a reference points
  * at, and for a local artifact its size and whether its bytes match the pinned digest.
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { valueAt } from '../core/jsonc/pointer';
-import { asNumber, asObject, asString } from '../core/semantic/read';
-import { MAX_INLINE_HASH_BYTES, type FileCache } from './cachedFileHost';
-import { resolveArtifactPath } from '../core/artifactPath';
+import { describeFileError } from '../core/errors';
+import { pathToPointer } from '../core/jsonc/pointer';
+import { fileAt, findChange, referenceAt } from '../core/model/query';
+import { refKey } from '../core/model/refs';
+import type { NamedFile, ReferenceSite } from '../core/model/types';
+import type { FileCache } from './cachedFileHost';
 import type { DocumentState } from './documents';
 import type { JsonService } from './jsonService';
-import { declaredChanges } from '../core/declaredChanges';
-import { isFileReferenceAt, referenceKindAt } from './references';
+import { localPathOf } from './uris';
 import { fromView, toView } from './window';
 import type { WorkspaceModel } from './workspaceIndex';
 
@@ -22,6 +21,8 @@ export interface HoverContext {
   jsonService: JsonService;
   files: FileCache;
   workspaceModels: () => readonly WorkspaceModel[];
+  /** Files above this are not hashed on hover. */
+  maxHashBytes: number;
 }
 
 function contentsOf(hover: Hover | null): string[] {
@@ -48,11 +49,13 @@ export async function hover(context: HoverContext): Promise<Hover | null> {
   const parts = contentsOf(base);
   const location = state.location(offset);
   const node = location.node;
-  if (!location.isAtPropertyKey && node?.type === 'string') {
-    const value = String(node.value);
-    const reference = referenceKindAt(location.path);
-    if (reference) parts.push(describeReference(state, value, reference.kind, context.workspaceModels()));
-    else if (isFileReferenceAt(location.path) && state.document.uri.startsWith('file:')) parts.push(await describeFile(context, location.path, value));
+  const model = state.model();
+  if (!location.isAtPropertyKey && node?.type === 'string' && model) {
+    const pointer = pathToPointer(location.path);
+    const reference = referenceAt(model, pointer);
+    const file = reference ? undefined : fileAt(model, pointer);
+    if (reference) parts.push(describeReference(state, reference, context.workspaceModels()));
+    else if (file) parts.push(await describeFile(context, file));
   }
   if (parts.length === 0) return null;
   return {
@@ -61,44 +64,47 @@ export async function hover(context: HoverContext): Promise<Hover | null> {
   };
 }
 
-function describeReference(state: DocumentState, ref: string, kind: string, models: readonly WorkspaceModel[]): string {
-  const id = ref.replace(/^[a-z]+:/, '').replace(/@.*$/, '');
-  const local = declaredChanges(state.value()).find((c) => c.kind === kind && c.id === id);
+function describeReference(state: DocumentState, site: ReferenceSite, models: readonly WorkspaceModel[]): string {
+  const ref = site.ref;
+  if (!ref) return `**→ ${site.text}**: not a change reference (write \`${site.expects}:<id>\`).`;
+  const local = findChange(state.model()!, ref);
   if (local) {
-    const change = asObject(valueAt(state.value(), local.pointer));
-    const version = asString(change?.version);
-    const artifact = asObject(change?.artifact) ?? asObject(change?.source);
-    const where = asString(artifact?.uri);
-    return `**→ ${ref}**: ${String(change?.kind)} change \`${id}\`${version ? `, version ${version}` : ''}${where ? `, from \`${where}\`` : change && 'data' in change ? ', inline data' : ''}.`;
+    const where = local.artifact?.uri;
+    const inline = local.kind === 'Config' && local.artifact === undefined ? ', inline data' : '';
+    return `**→ ${site.text}**: ${local.kind} change \`${local.id}\`${local.version ? `, version ${local.version}` : ''}${where ? `, from \`${where}\`` : inline}.`;
   }
-  const remote = models.find((m) => m.ref === `model:${id}`);
-  if (remote) return `**→ ${ref}**: Model change declared in \`${decodeURIComponent(remote.uri.slice(remote.uri.lastIndexOf('/') + 1))}\`.`;
-  return `**→ ${ref}**: not declared ${kind === 'model' ? 'in this manifest or the workspace' : 'in this manifest'}.`;
+  const remote = models.find((m) => m.ref === refKey(ref));
+  if (remote) return `**→ ${site.text}**: Model change declared in \`${decodeURIComponent(remote.uri.slice(remote.uri.lastIndexOf('/') + 1))}\`.`;
+  return `**→ ${site.text}**: not declared ${ref.kind === 'model' ? 'in this manifest or the workspace' : 'in this manifest'}.`;
 }
 
-async function describeFile(context: HoverContext, path: (string | number)[], uri: string): Promise<string> {
-  const target = resolveArtifactPath(dirname(fileURLToPath(context.state.document.uri)), uri);
-  if (target === undefined) return `**Remote artifact**: \`${uri}\` is fetched when staged; its digest is checked then.`;
-  const artifactPointer = pointerOfPath(path.slice(0, -1));
-  const artifact = asObject(valueAt(context.state.value(), artifactPointer));
-  const pinned = path[path.length - 1] === 'uri' ? asString(artifact?.digest) : undefined;
-  const declaredSize = path[path.length - 1] === 'uri' ? asNumber(artifact?.size) : undefined;
-  const stat = await context.files.hostFor(fileURLToPath(context.state.document.uri)).stat(target);
+async function describeFile(context: HoverContext, file: NamedFile): Promise<string> {
+  const manifest = localPathOf(context.state.document.uri);
+  if (manifest === undefined) return `**File** \`${file.uri}\`: save the manifest to check the file.`;
+  const host = context.files.hostFor(manifest);
+  const location = host.locate(file.uri);
+  if (location.kind === 'remote') return `**Remote artifact**: \`${file.uri}\` is fetched when staged; its digest is checked then.`;
+  if (location.kind === 'refused') return `**Refused**: ${location.reason}`;
+  const target = location.path;
+  let stat;
+  try {
+    stat = await host.stat(target);
+  } catch (error) {
+    return `**Cannot read** \`${target}\`: ${describeFileError(error)}.`;
+  }
   if (!stat?.isFile) return `**No file** at \`${target}\`.`;
+  const artifact = file.artifact;
+  const declaredSize = artifact?.size;
   const lines = [`**File**: \`${target}\`, ${stat.size.toLocaleString('en-US')} bytes${declaredSize !== undefined && declaredSize !== stat.size ? ` (manifest says ${declaredSize})` : ''}.`];
-  if (path[path.length - 1] !== 'uri') return lines[0];
-  if (stat.size > MAX_INLINE_HASH_BYTES) {
-    lines.push(pinned ? 'Digest pinned; the file is too large to hash on hover (the dry run checks it).' : 'No digest pinned.');
+  if (!artifact) return lines[0];
+  const pinned = artifact.digest;
+  if (stat.size > context.maxHashBytes) {
+    lines.push(pinned ? 'Digest pinned; the file is larger than tracingReload.validation.maxHashBytes, so it is not hashed while editing (the dry run checks it).' : 'No digest pinned.');
   } else {
-    const actual = await context.files.digest(target);
+    const actual = await context.files.digestNow(manifest, target);
     if (!pinned) lines.push(`No digest pinned; the file is \`${actual?.digest}\` (quick fix: Pin artifact digest).`);
     else if (actual?.digest === pinned) lines.push('Digest pinned and **matches** the file.');
     else lines.push(`Digest pinned but the file is \`${actual?.digest}\`: **mismatch** (staging will refuse it).`);
   }
   return lines.join('  \n');
 }
-
-export function pointerOfPath(path: readonly (string | number)[]): string {
-  return path.length === 0 ? '' : `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
-}
-

@@ -1,11 +1,11 @@
 /**
- * What references in a manifest can point at: the changes a reload manifest declares, and the
- * models declared by the reload manifests of the workspace (for adapters' `baseModel`).
+ * Which fields of a manifest refer to changes or name files, by JSON path: completion asks this of
+ * values still being typed, before the manifest model has them (hover and definition ask the model).
  */
-import type { DeclaredChange } from '../core/declaredChanges';
+import type { RefKind } from '../core/model/refs';
 
 /** Which kind of change a JSON path's value refers to, for the reference fields of both languages. */
-export function referenceKindAt(path: readonly (string | number)[]): { kind: DeclaredChange['kind']; field: string } | undefined {
+export function referenceKindAt(path: readonly (string | number)[]): { kind: RefKind; field: string } | undefined {
   const p = path.map(String);
   if (p.length === 5 && p[0] === 'spec' && p[1] === 'changes' && p[3] === 'preprocessing' && p[4] === 'configRef') return { kind: 'config', field: 'configRef' };
   if (p.length === 4 && p[0] === 'spec' && p[1] === 'healthChecks' && p[3] === 'change') return { kind: 'model', field: 'change' };

@@ -1,62 +1,79 @@
 /**
  * The language server for `reload-manifest` and `mcp-context` documents: it composes the
- * one-feature modules of this folder over core. Entry files only create the connection.
+ * one-feature modules of this folder over core. Entry files only create the connection and choose
+ * the runtime (the file system; tests bring their own).
  */
-import { fileURLToPath } from 'node:url';
-import {
-  CodeActionKind,
-  DidChangeConfigurationNotification,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type ClientCapabilities,
-  type Connection,
-  type InitializeResult,
-} from 'vscode-languageserver';
+import { isAbsolute, join } from 'node:path';
+import { CodeActionKind, DidChangeConfigurationNotification, FileChangeType, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DEFAULT_SETTINGS, settingsFrom, type Settings } from '../common/protocol';
 import { languageIdForPath } from '../core/formats';
-import { FileCache } from './cachedFileHost';
-import { codeActions, resolvePinDigest, type PinDigestData } from './codeActions';
-import { codeLenses } from './codeLens';
-import { complete } from './completion';
-import { definition } from './definition';
+import { createManifestService } from '../core/service';
+import { nodeFileHost } from '../node/fileHost';
+import { FileCache, type FileHostFactory } from './cachedFileHost';
 import { DiagnosticsProvider } from './diagnostics';
 import { DocumentStates } from './documents';
-import { hover } from './hover';
+import { registerFeatures, SERVER_COMMAND_IDS } from './features';
 import { createJsonService } from './jsonService';
-import { documentLinks } from './links';
-import { migrateWorkspace } from './migrateWorkspace';
-import { DEFAULT_SETTINGS, SERVER_COMMANDS, settingsFrom, type Settings } from '../common/protocol';
-import { runSafe } from './runSafe';
-import { documentSymbols } from './symbols';
+import { logError, runNotification } from './runSafe';
+import { localPathOf } from './uris';
+import { FileWatchers } from './watchers';
 import { WorkspaceIndex } from './workspaceIndex';
 
-export function startServer(connection: Connection): void {
+/** What the server runs on: the file system behind the checks that read files. */
+export interface ServerRuntime {
+  fileHost: FileHostFactory;
+}
+
+export const NODE_RUNTIME: ServerRuntime = { fileHost: nodeFileHost };
+
+export function startServer(connection: Connection, runtime: ServerRuntime = NODE_RUNTIME): void {
   const documents = new TextDocuments(TextDocument);
   const jsonService = createJsonService();
-  const files = new FileCache();
   let settings: Settings = DEFAULT_SETTINGS;
   let capabilities: ClientCapabilities = {};
   let folders: string[] = [];
-  const workspace: WorkspaceIndex = new WorkspaceIndex(
-    () => folders,
-    () => {
-      states.forget();
-      diagnostics.refreshAll();
-    },
-  );
-  const states = new DocumentStates(
-    jsonService,
-    () => (settings.targets.length > 0 ? settings.targets.map((t) => t.name) : undefined),
-    () => workspace.knownModels(),
-  );
+  const roots = (): string[] => settings.artifactRoots.map((root) => (isAbsolute(root) || folders.length === 0 ? root : join(folders[0], root)));
+  const files = new FileCache(runtime.fileHost, () => ({ roots: roots(), maxHashBytes: settings.validation.maxHashBytes }), (path) => diagnostics.refresh((d) => names(d, path)));
+  const workspace = new WorkspaceIndex(() => folders, {
+    modelsChanged: () => refreshContextManifests(),
+    log: (message) => connection.console.warn(message),
+  });
+  const service = createManifestService({
+    files,
+    knownModels: () => workspace.knownModels(),
+    knownTargets: () => (settings.targets.length > 0 ? settings.targets.map((t) => t.name) : undefined),
+  });
+  const states = new DocumentStates(jsonService, service);
   const pull = (): boolean => capabilities.textDocument?.diagnostic !== undefined;
-  const diagnostics = new DiagnosticsProvider({ connection, documents, states, files, settings: () => settings, pull });
-  const workspaceModels = () => workspace.current();
+  const diagnostics = new DiagnosticsProvider({ connection, documents, states, service, files, settings: () => settings, pull });
+  const watchers = new FileWatchers(connection, () => capabilities, () => namedFiles());
+
+  /** The local files an open manifest names. */
+  function filesOf(document: TextDocument): string[] {
+    const path = localPathOf(document.uri);
+    const model = path === undefined ? undefined : states.get(document).model();
+    if (!model || path === undefined) return [];
+    const host = files.hostFor(path);
+    return model.changes.flatMap((change) => change.files.map((file) => host.locate(file.uri))).flatMap((at) => (at.kind === 'local' ? [at.path] : []));
+  }
+  function namedFiles(): string[] {
+    return documents.all().flatMap(filesOf);
+  }
+  const names = (document: TextDocument, path: string): boolean => filesOf(document).includes(path);
+
+  /** The models the workspace declares changed: only context manifests depend on them. */
+  function refreshContextManifests(): void {
+    const contexts = documents.all().filter((d) => states.get(d).languageId === 'mcp-context');
+    for (const document of contexts) states.forget(document.uri);
+    diagnostics.refresh((d) => contexts.includes(d));
+  }
 
   connection.onInitialize((params): InitializeResult => {
     capabilities = params.capabilities;
-    folders = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
-    if (folders.length === 0 && params.rootUri) folders = [fileURLToPath(params.rootUri)];
+    folders = (params.workspaceFolders ?? []).map((f) => localPathOf(f.uri)).filter((p): p is string => p !== undefined);
+    const rootPath = params.rootUri ? localPathOf(params.rootUri) : undefined;
+    if (folders.length === 0 && rootPath !== undefined) folders = [rootPath];
     settings = settingsFrom(params.initializationOptions?.settings);
     const resolveEdits = capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
     return {
@@ -73,114 +90,61 @@ export function startServer(connection: Connection): void {
         foldingRangeProvider: true,
         selectionRangeProvider: true,
         definitionProvider: true,
-        executeCommandProvider: { commands: Object.values(SERVER_COMMANDS) },
+        executeCommandProvider: { commands: SERVER_COMMAND_IDS },
         ...(pull() ? { diagnosticProvider: { identifier: 'tracing-reload', interFileDependencies: false, workspaceDiagnostics: false } } : {}),
       },
       serverInfo: { name: 'Tracing Reload language server' },
     };
   });
 
-  connection.onInitialized(() => {
-    if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
-      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'tracingReload' });
-    }
-    void loadSettings();
-    workspace.invalidate();
-  });
+  connection.onInitialized(() =>
+    runNotification(connection, 'starting', async () => {
+      if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+        void connection.client.register(DidChangeConfigurationNotification.type, { section: 'tracingReload' }).catch(logError(connection, 'registering for settings'));
+      }
+      void watchers.register().catch(logError(connection, 'registering file watchers'));
+      void workspace.scan().catch(logError(connection, 'scanning the workspace'));
+      await loadSettings();
+    }),
+  );
 
   async function loadSettings(): Promise<void> {
     if (!capabilities.workspace?.configuration) return;
     const [raw] = await connection.workspace.getConfiguration([{ section: 'tracingReload' }]);
-    settings = settingsFrom(raw);
-    states.forget();
-    diagnostics.refreshAll();
+    applySettings(settingsFrom(raw));
   }
 
-  connection.onDidChangeConfiguration((change) => {
-    if (capabilities.workspace?.configuration) void loadSettings();
-    else {
-      settings = settingsFrom((change.settings as { tracingReload?: unknown } | undefined)?.tracingReload);
-      states.forget();
-      diagnostics.refreshAll();
-    }
-  });
+  function applySettings(next: Settings): void {
+    settings = next;
+    files.invalidate();
+    states.forget();
+    diagnostics.refresh();
+    watchers.update();
+  }
 
-  connection.onDidChangeWatchedFiles((change) => {
-    for (const event of change.changes) if (event.uri.startsWith('file:')) files.invalidate(fileURLToPath(event.uri));
-    // Only a changed manifest can change the models the workspace declares.
-    if (change.changes.some((event) => languageIdForPath(event.uri) !== undefined)) workspace.invalidate();
-    diagnostics.refreshAll();
-  });
+  connection.onDidChangeConfiguration((change) =>
+    runNotification(connection, 'applying settings', async () => {
+      if (capabilities.workspace?.configuration) await loadSettings();
+      else applySettings(settingsFrom((change.settings as { tracingReload?: unknown } | undefined)?.tracingReload));
+    }),
+  );
 
-  const withState = <T>(uri: string, fallback: T, run: (state: ReturnType<DocumentStates['get']>) => T | Promise<T>): T | Promise<T> => {
-    const document = documents.get(uri);
-    return document ? run(states.get(document)) : fallback;
-  };
+  connection.onDidChangeWatchedFiles((change) =>
+    runNotification(connection, 'handling changed files', async () => {
+      const changed = change.changes.map((event) => ({ path: localPathOf(event.uri), deleted: event.type === FileChangeType.Deleted })).filter((c): c is { path: string; deleted: boolean } => c.path !== undefined);
+      for (const { path } of changed) files.invalidate(path);
+      // Documents naming a changed file are checked again; a changed reload manifest updates the model index alone.
+      diagnostics.refresh((document) => changed.some(({ path }) => names(document, path)));
+      for (const { path, deleted } of changed) if (languageIdForPath(path)) await workspace.fileChanged(path, deleted);
+    }),
+  );
 
-  connection.onCompletion((params, token) =>
-    runSafe(connection, 'completion', token, null, () =>
-      withState(params.textDocument.uri, null, (state) => complete({ state, position: params.position, jsonService, targets: settings.targets.map((t) => t.name), workspaceModels })),
-    ),
-  );
-  connection.onHover((params, token) =>
-    runSafe(connection, 'hover', token, null, () => withState(params.textDocument.uri, null, (state) => hover({ state, position: params.position, jsonService, files, workspaceModels }))),
-  );
-  connection.onCodeAction((params, token) =>
-    runSafe(connection, 'code actions', token, [], () =>
-      withState(params.textDocument.uri, [], async (state) => {
-        const actions = codeActions(state, params);
-        // Clients that cannot resolve edits get the digest computed now.
-        if (capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit')) return actions;
-        return Promise.all(actions.map((a) => ((a.data as PinDigestData | undefined)?.fix === 'pinDigest' ? resolvePinDigest(state, a, files) : a)));
-      }),
-    ),
-  );
-  connection.onCodeActionResolve(async (action) => {
-    const data = action.data as PinDigestData | undefined;
-    const document = data?.fix === 'pinDigest' ? documents.get(data.uri) : undefined;
-    if (!document) return action;
-    try {
-      return await resolvePinDigest(states.get(document), action, files);
-    } catch (error) {
-      connection.console.error(`Pin artifact digest failed: ${error instanceof Error ? error.message : String(error)}`);
-      return action;
-    }
+  documents.onDidChangeContent(() => watchers.update());
+  documents.onDidClose((e) => {
+    states.forget(e.document.uri);
+    watchers.update();
   });
-  connection.onCodeLens((params, token) => runSafe(connection, 'code lenses', token, [], () => withState(params.textDocument.uri, [], codeLenses)));
-  connection.onDocumentSymbol((params, token) => runSafe(connection, 'symbols', token, [], () => withState(params.textDocument.uri, [], documentSymbols)));
-  connection.onDocumentLinks((params, token) => runSafe(connection, 'links', token, [], () => withState(params.textDocument.uri, [], documentLinks)));
-  connection.onDefinition((params, token) =>
-    runSafe(connection, 'definition', token, [], () => withState(params.textDocument.uri, [], (state) => definition(state, params.position, workspaceModels))),
-  );
-  connection.onDocumentFormatting((params, token) =>
-    runSafe(connection, 'formatting', token, [], () =>
-      withState(params.textDocument.uri, [], (state) => jsonService.service.format(state.json().document, undefined, params.options)),
-    ),
-  );
-  connection.onDocumentRangeFormatting((params, token) =>
-    runSafe(connection, 'range formatting', token, [], () =>
-      withState(params.textDocument.uri, [], (state) => jsonService.service.format(state.json().document, params.range, params.options)),
-    ),
-  );
-  connection.onFoldingRanges((params, token) =>
-    runSafe(connection, 'folding', token, [], () => withState(params.textDocument.uri, [], (state) => jsonService.service.getFoldingRanges(state.json().document))),
-  );
-  connection.onSelectionRanges((params, token) =>
-    runSafe(connection, 'selection ranges', token, [], () =>
-      withState(params.textDocument.uri, [], (state) => {
-        const json = state.json();
-        return jsonService.service.getSelectionRanges(json.document, params.positions, json.parsed);
-      }),
-    ),
-  );
-  connection.onExecuteCommand(async (params) => {
-    if (params.command !== SERVER_COMMANDS.migrateWorkspace) return null;
-    const result = await migrateWorkspace(folders, documents);
-    for (const { uri, reason } of result.refused) connection.console.warn(`Not migrated: ${uri}: ${reason}`);
-    return result.edit;
-  });
-
-  documents.onDidClose((e) => states.forget(e.document.uri));
+  registerFeatures(connection, { documents, states, jsonService, files, workspace, settings: () => settings, folders: () => folders, capabilities: () => capabilities });
   documents.listen(connection);
   connection.listen();
 }

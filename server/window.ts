@@ -9,7 +9,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver';
 import { changedRegion, type ValidationSnapshot } from '../core/incremental';
 import type { FormatVersion } from '../core/formats';
-import { pointerTokens } from '../core/jsonc/pointer';
+import { pointerToPath } from '../core/jsonc/pointer';
 
 /** Below this size the whole document is used; above it, a window. */
 export const WINDOW_THRESHOLD = 256 * 1024;
@@ -57,7 +57,7 @@ export function windowAt(document: TextDocument, snapshot: ValidationSnapshot | 
     }
   }
   if (!found) return undefined;
-  const path = pointerTokens(found.pointer).map((t) => (/^(0|[1-9][0-9]*)$/.test(t) ? Number(t) : t));
+  const path = pointerToPath(found.pointer);
   let prefix = '';
   let suffix = '';
   for (const segment of path) {

@@ -1,13 +1,12 @@
 /**
  * The reload manifests of the workspace and the models they declare, for adapters' `baseModel`
- * (completion, definition, and the check that it names a model). Rescanned when files change.
+ * (completion, definition, and the check that it names a model). Scanned once; after that a
+ * changed, created or deleted manifest updates only its own entry, and only a change in the
+ * declared models is reported (context manifests are then checked again, nothing else).
  */
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { languageIdForPath } from '../core/formats';
-import { parseJsonc } from '../core/jsonc/parse';
-import { declaredChanges } from '../core/declaredChanges';
+import { findManifests, isSearched, modelsDeclaredBy, MAX_WORKSPACE_MANIFESTS } from '../node/workspaceManifests';
 
 export interface WorkspaceModel {
   ref: string;
@@ -16,82 +15,80 @@ export interface WorkspaceModel {
   text: string;
 }
 
-const SKIP = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test']);
-const MAX_FILES = 5_000;
-
-/** Every manifest file (both languages) under the folders, skipping build and dependency folders. */
-export async function findManifests(folders: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    if (found.length >= MAX_FILES) return;
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (entry.isDirectory()) {
-        if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) await walk(join(dir, entry.name));
-      } else if (entry.isFile() && languageIdForPath(entry.name)) {
-        found.push(join(dir, entry.name));
-      }
-    }
-  };
-  for (const folder of folders) await walk(folder);
-  return found.sort();
+export interface WorkspaceIndexEvents {
+  /** The set of declared models changed. */
+  modelsChanged(): void;
+  /** Something worth a line in the log (files left out past the limit, unreadable manifests). */
+  log(message: string): void;
 }
 
 export class WorkspaceIndex {
-  private models: WorkspaceModel[] = [];
+  /** Reload manifest path → the models it declares. */
+  private readonly files = new Map<string, WorkspaceModel[]>();
   private scanning: Promise<void> | undefined;
-  private stale = true;
   private scanned = false;
+  private reloadManifests = 0;
 
   constructor(
     private readonly folders: () => readonly string[],
-    private readonly onChange: () => void,
+    private readonly events: WorkspaceIndexEvents,
   ) {}
-
-  invalidate(): void {
-    this.stale = true;
-    void this.refresh();
-  }
-
-  private manifestCount = 0;
 
   /**
    * Model references to check adapters against: undefined before the first scan, or when the
    * workspace has no reload manifests (nothing to check against; the CLI behaves the same).
    */
   knownModels(): ReadonlySet<string> | undefined {
-    if (this.stale) void this.refresh();
-    return this.scanned && this.manifestCount > 0 ? new Set(this.models.map((m) => m.ref)) : undefined;
+    if (!this.scanned || this.reloadManifests === 0) return undefined;
+    return new Set([...this.files.values()].flatMap((models) => models.map((m) => m.ref)));
   }
 
-  /** The models known now (possibly from the last scan); a rescan runs when they are stale. */
+  /** The models known now. */
   current(): readonly WorkspaceModel[] {
-    if (this.stale) void this.refresh();
-    return this.models;
+    return [...this.files.values()].flat();
   }
 
-  async refresh(): Promise<void> {
-    if (this.scanning) return this.scanning;
-    this.stale = false;
-    this.scanning = (async () => {
-      const models: WorkspaceModel[] = [];
-      let manifestCount = 0;
-      for (const path of await findManifests(this.folders())) {
-        if (languageIdForPath(path) !== 'reload-manifest') continue;
-        manifestCount++;
-        const text = await fs.readFile(path, 'utf8').catch(() => '');
-        for (const change of declaredChanges(parseJsonc(text).value)) {
-          if (change.kind === 'model') models.push({ ref: `model:${change.id}`, uri: pathToFileURL(path).href, pointer: change.pointer, text });
-        }
+  /** The first scan of the workspace folders (again when the folders change). */
+  scan(): Promise<void> {
+    this.scanning ??= (async () => {
+      const found = await findManifests(this.folders());
+      if (found.leftOut > 0) {
+        this.events.log(`The workspace holds more than ${MAX_WORKSPACE_MANIFESTS} manifests: ${found.leftOut} were left out of the model index (adapters naming their models may be reported as unresolved).`);
       }
-      const changed = !this.scanned || JSON.stringify(models.map((m) => [m.ref, m.uri])) !== JSON.stringify(this.models.map((m) => [m.ref, m.uri]));
-      this.models = models;
+      this.files.clear();
+      this.reloadManifests = 0;
+      for (const path of found.paths) if (languageIdForPath(path) === 'reload-manifest') await this.read(path);
       this.scanned = true;
-      this.manifestCount = manifestCount;
-      if (changed) this.onChange();
+      this.events.modelsChanged();
     })().finally(() => {
       this.scanning = undefined;
     });
     return this.scanning;
+  }
+
+  /** A manifest file was created, changed or deleted: updates its entry; reports whether the models changed. */
+  async fileChanged(path: string, deleted: boolean): Promise<void> {
+    if (languageIdForPath(path) !== 'reload-manifest' || !isSearched(this.folders(), path)) return;
+    if (this.scanning) await this.scanning;
+    const before = this.signature();
+    if (this.files.delete(path)) this.reloadManifests--;
+    if (!deleted) await this.read(path);
+    if (this.scanned && this.signature() !== before) this.events.modelsChanged();
+  }
+
+  private async read(path: string): Promise<void> {
+    const uri = pathToFileURL(path).href;
+    try {
+      const declared = await modelsDeclaredBy(path);
+      if (!declared) return;
+      this.files.set(path, declared.models.map((m) => ({ ref: m.ref, uri, pointer: m.pointer, text: declared.text })));
+      this.reloadManifests++;
+    } catch (error) {
+      this.events.log(`Cannot read ${path} for the model index: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private signature(): string {
+    return `${this.reloadManifests}|${[...this.knownModels() ?? []].sort().join(',')}`;
   }
 }

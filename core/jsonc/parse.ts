@@ -50,16 +50,20 @@ class SyntaxAbort {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-export function parseJsonc(text: string): ParsedJson {
+/**
+ * Parses JSONC. `depth` is how deep the text sits in an enclosing document (incremental
+ * validation parses one unit of a manifest at a time): nesting is limited for the whole document.
+ */
+export function parseJsonc(text: string, depth = 0): ParsedJson {
   // Strict JSON goes through the native parser (several times faster); the scan adds what it
   // does not check. Anything else (comments, trailing commas, errors) takes the JSONC parser.
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return parseJsoncText(text);
+    return parseJsoncText(text, depth);
   }
-  const scan = scanStrictJson(text, MAX_DEPTH);
+  const scan = scanStrictJson(text, MAX_DEPTH - depth);
   if (scan.tooDeepAt >= 0) return { value: undefined, problems: [tooDeep(scan.tooDeepAt)], ok: false };
   return { value, problems: scan.problems, ok: true };
 }
@@ -68,7 +72,7 @@ function tooDeep(offset: number): SyntaxProblem {
   return { code: 'nesting-too-deep', severity: 'error', message: `The document nests deeper than ${MAX_DEPTH} levels; flatten it.`, offset, length: 1 };
 }
 
-function parseJsoncText(text: string): ParsedJson {
+function parseJsoncText(text: string, baseDepth: number): ParsedJson {
   const problems: SyntaxProblem[] = [];
   const length = text.length;
   let pos = 0;
@@ -319,7 +323,7 @@ function parseJsoncText(text: string): ParsedJson {
   try {
     skipTrivia();
     if (pos >= length) fail('The document is empty: a manifest is a JSON object.', 0, 0);
-    const value = parseValue(0);
+    const value = parseValue(baseDepth);
     skipTrivia();
     if (pos < length) fail(`Unexpected ${describe(pos)} after the end of the document.`, pos);
     return { value, problems, ok: true };

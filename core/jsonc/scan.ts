@@ -22,8 +22,14 @@ export function skipTrivia(text: string, pos: number): number {
     } else if (c === 47 /* / */) {
       const n = text.charCodeAt(pos + 1);
       if (n === 47) {
-        const end = text.indexOf('\n', pos + 2);
-        pos = end < 0 ? length : end + 1;
+        // A line comment ends at any line break: "\n", "\r\n" or a lone "\r".
+        let end = pos + 2;
+        while (end < length) {
+          const d = text.charCodeAt(end);
+          if (d === 10 || d === 13) break;
+          end++;
+        }
+        pos = end < length ? end + 1 : length;
       } else if (n === 42 /* * */) {
         const end = text.indexOf('*/', pos + 2);
         if (end < 0) return -pos - 2;

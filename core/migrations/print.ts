@@ -9,8 +9,8 @@ export interface PrintStyle {
 
 /** The indentation and line ending the source uses (two spaces and \n when it shows none). */
 export function detectStyle(text: string): PrintStyle {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indented = /\n([ \t]+)\S/.exec(text);
+  const eol = text.includes('\r\n') ? '\r\n' : !text.includes('\n') && text.includes('\r') ? '\r' : '\n';
+  const indented = /[\r\n]([ \t]+)\S/.exec(text);
   return { indent: indented ? indented[1] : '  ', eol };
 }
 

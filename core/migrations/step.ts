@@ -1,6 +1,7 @@
 /** What one migration step (vN → vN+1) is, and helpers the steps share. */
 import { finding, type Finding } from '../diagnostics';
 import type { ApiVersion } from '../formats';
+import { childPointer } from '../jsonc/pointer';
 import type { JsonObject } from '../semantic/read';
 
 export type StepResult =
@@ -45,7 +46,7 @@ export function copyExtensions(from: JsonObject, to: JsonObject, moved: Map<stri
   for (const key of Object.keys(from)) {
     if (key.startsWith('x-')) {
       Object.defineProperty(to, key, { value: from[key], enumerable: true, writable: true, configurable: true });
-      moved.set(`/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      moved.set(childPointer('', key), childPointer('', key));
     }
   }
 }

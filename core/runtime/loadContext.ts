@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
 import { parseTemplate } from '../templates';
 import { ReloadStepError } from '../errors';
+import { fileStepError, requireLocalPath, statFile } from './localPath';
 import type { FlagDefinition } from './flags';
 import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
 import { parseShard } from './knowledge';
@@ -17,10 +18,12 @@ function text(staged: StagedArtifact): string {
 }
 
 async function readLocal(source: ArtifactSource, uri: string, pointer: string, type: 'TemplateInvalid' | 'ResourceInvalid'): Promise<string> {
-  const path = source.resolve(uri);
-  const stat = path === undefined ? undefined : await source.stat(path);
-  if (path === undefined || !stat?.isFile) throw new ReloadStepError(type, `No file at ${path ?? uri}.`, pointer);
-  return source.readText(path);
+  const path = requireLocalPath(source, uri, pointer);
+  const stat = await statFile(source, path, pointer);
+  if (!stat?.isFile) throw new ReloadStepError(type, `No file at ${path}.`, pointer);
+  return source.readText(path).catch((error: unknown) => {
+    throw fileStepError(error, path, pointer);
+  });
 }
 
 export function loadConfig(spec: JsonObject, pointer: string, staged: StagedArtifact | undefined): DraftUpdate {

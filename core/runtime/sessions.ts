@@ -1,6 +1,6 @@
 /** Session context: JSON with a revision, updated by JSON Patch under optimistic concurrency. */
 import { createHash } from 'node:crypto';
-import { applyPatch, type PatchOperation } from '../jsonPatch';
+import { applyPatch, measure, patchBudget, type PatchBudget, type PatchOperation } from '../jsonPatch';
 import { ReloadStepError } from '../errors';
 
 export interface SessionState {
@@ -28,11 +28,22 @@ export function loadSession(sessionId: string, context: unknown): SessionState {
   return { sessionId, revision: 1, context: JSON.parse(text), digest: sha256(text) };
 }
 
-export function updateSession(session: SessionState, patch: readonly PatchOperation[], ifRevision: number | undefined, pointer?: string): SessionState {
+/**
+ * Applies a JSON Patch to a session, under optimistic concurrency (`ifRevision`). The patch is
+ * charged to `budget` (by default one sized to the patch and the session), so a small update can
+ * never copy more than a bounded multiple of what it and the session hold.
+ */
+export function updateSession(
+  session: SessionState,
+  patch: readonly PatchOperation[],
+  ifRevision: number | undefined,
+  pointer?: string,
+  budget: PatchBudget = patchBudget(measure(patch) + measure(session.context)),
+): SessionState {
   if (ifRevision !== undefined && ifRevision !== session.revision) {
     throw new ReloadStepError('SessionConflict', `Session "${session.sessionId}" is at revision ${session.revision}, the update expects ${ifRevision}: reload it and retry.`, pointer && `${pointer}/ifRevision`);
   }
-  const result = applyPatch(session.context, patch);
+  const result = applyPatch(session.context, patch, budget);
   if (!result.ok) {
     throw new ReloadStepError('PatchFailed', `Patch operation ${result.index} on session "${session.sessionId}" failed: ${result.message}`, pointer && `${pointer}/patch/${result.index}`);
   }

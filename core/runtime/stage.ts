@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHost } from '../localFiles';
 import { ReloadStepError } from '../errors';
+import { requireLocalPath, statFile } from './localPath';
 
 export interface ArtifactSource extends FileHost {
   /** Streams a local file in large chunks. */
@@ -51,11 +52,8 @@ export async function stageArtifact(source: ArtifactSource, artifact: ArtifactRe
     total ??= Number(response.headers.get('content-length') ?? '') || undefined;
     chunks = response.body as unknown as AsyncIterable<Uint8Array>;
   } else {
-    const path = source.resolve(artifact.uri);
-    if (path === undefined) {
-      throw new ReloadStepError('UnsupportedArtifactUri', `${artifact.uri}: only paths relative to the manifest, file: and http(s): URIs can be staged locally.`, uriPointer);
-    }
-    const stat = await source.stat(path);
+    const path = requireLocalPath(source, artifact.uri, uriPointer);
+    const stat = await statFile(source, path, uriPointer);
     if (!stat?.isFile) throw new ReloadStepError('ArtifactNotFound', `No file at ${path} (from "${artifact.uri}").`, uriPointer);
     if (artifact.size !== undefined && stat.size !== artifact.size) {
       throw new ReloadStepError('SizeMismatch', `${artifact.uri} is ${stat.size} bytes, the manifest says ${artifact.size}.`, pointer && `${pointer}/size`);

@@ -1,6 +1,17 @@
-/** Checks shared by both manifest languages. */
+/** Checks shared by both manifest languages, and what every semantic check is given. */
 import { finding, type Finding } from '../diagnostics';
-import { asArray, asObject, asString, field, own, type JsonObject } from './read';
+import { ModelCache } from '../model/readManifest';
+import type { ArtifactSpec, ManifestChange, ManifestModel } from '../model/types';
+
+/**
+ * What semantic checks remember between versions of a document: per-change findings keyed by the
+ * (cached) change, and per changes list. Owned by the manifest service.
+ */
+export class AnalysisCache {
+  readonly model = new ModelCache();
+  readonly changeFindings = new WeakMap<ManifestChange, Finding[]>();
+  readonly lists = new WeakMap<readonly ManifestChange[], unknown>();
+}
 
 export interface SemanticOptions {
   /** The current time, for `expires`. */
@@ -9,28 +20,21 @@ export interface SemanticOptions {
   knownTargets?: readonly string[];
   /** Model references (`model:<id>`) declared by the reload manifests around this one, for adapters. */
   knownModels?: ReadonlySet<string>;
+  cache: AnalysisCache;
 }
 
-/** An artifact with a uri but no digest: allowed while editing, refused at apply. */
-export function lacksDigest(artifact: unknown): boolean {
-  const object = asObject(artifact);
-  return object !== undefined && field(object, 'digest') === undefined && field(object, 'uri') !== undefined;
-}
-
-/** The finding for an artifact (at `pointer`) that `lacksDigest`. */
-export function missingDigest(artifactPointer: string): Finding {
-  return finding('missing-digest', `${artifactPointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).', {
-    data: { artifact: artifactPointer },
-  });
-}
-
-/** The missing-digest finding for an artifact, if it lacks one. */
-export function checkArtifactDigest(artifact: unknown, artifactPointer: string): Finding[] {
-  return lacksDigest(artifact) ? [missingDigest(artifactPointer)] : [];
+/** The missing-digest finding for an artifact without one: allowed while editing, refused at apply. */
+export function checkArtifactDigest(artifact: ArtifactSpec | undefined): Finding[] {
+  if (!artifact || artifact.digest !== undefined) return [];
+  return [
+    finding('missing-digest', `${artifact.pointer}/uri`, 'value', 'No "digest": applying requires one. Add "digest": "sha256:<64 hex>" (quick fix "Pin artifact digest" computes it for a local file).', {
+      data: { artifact: artifact.pointer },
+    }),
+  ];
 }
 
 /** Reports the second and later occurrences of each name; entries are [pointer, value]. */
-export function checkUniqueNames(entries: [string, unknown][], what: string): Finding[] {
+export function checkUniqueNames(entries: Iterable<[string, unknown]>, what: string): Finding[] {
   const findings: Finding[] = [];
   const first = new Map<string, string>();
   for (const [pointer, value] of entries) {
@@ -45,16 +49,16 @@ export function checkUniqueNames(entries: [string, unknown][], what: string): Fi
   return findings;
 }
 
-export function checkTargets(spec: JsonObject, options: SemanticOptions): Finding[] {
+export function checkTargets(model: ManifestModel, options: SemanticOptions): Finding[] {
   if (!options.knownTargets) return [];
-  const known = options.knownTargets;
-  const findings: Finding[] = [];
-  asArray(own(spec, 'targets')).forEach((target, index) => {
-    const name = asString(target);
-    if (name !== undefined && !known.includes(name)) {
-      const list = known.length > 0 ? `configured: ${known.join(', ')}` : 'none are configured';
-      findings.push(finding('unknown-target', `/spec/targets/${index}`, 'value', `No target named "${name}" (${list}): add it to tracingReload.targets or fix the name.`));
-    }
-  });
-  return findings;
+  const known = new Set(options.knownTargets);
+  const list = known.size > 0 ? `configured: ${options.knownTargets.join(', ')}` : 'none are configured';
+  return model.targets
+    .filter((target) => !known.has(target.name))
+    .map((target) => finding('unknown-target', target.pointer, 'value', `No target named "${target.name}" (${list}): add it to tracingReload.targets or fix the name.`));
+}
+
+/** "a, b, c" for at most `max` names, then how many in all: messages stay short whatever the input. */
+export function listNames(names: readonly string[], max = 8): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')}, … (${names.length} in all)` : names.join(', ');
 }

@@ -1,141 +1,93 @@
 /** Semantic checks on mcp-context/v2 manifests: what the schema cannot say. */
 import { finding, type Finding } from '../diagnostics';
-import { applyPatch, type PatchOperation } from '../jsonPatch';
+import { readAliased } from '../deprecations';
+import { refKey } from '../model/refs';
+import type { ManifestChange, ManifestModel } from '../model/types';
 import { parseTemplate } from '../templates';
-import { checkArtifactDigest, checkTargets, checkUniqueNames, type SemanticOptions } from './common';
-import { asArray, asObject, asString, objectsOf, own, type JsonObject } from './read';
+import { checkArtifactDigest, checkTargets, checkUniqueNames, listNames, type SemanticOptions } from './common';
+import { asObject, asString, objectsOf, own, type JsonObject } from './read';
+import { checkSessions } from './sessions';
 
-const PATCH_OPS = new Set<unknown>(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+const NAME_FIELDS: Partial<Record<ManifestChange['kind'], [field: string, what: string]>> = {
+  Prompt: ['name', 'prompt name'],
+  Resource: ['uri', 'resource uri'],
+  Adapter: ['name', 'adapter name'],
+};
 
-export function checkContextManifest(root: JsonObject, options: SemanticOptions): Finding[] {
-  const spec = asObject(own(root, 'spec'));
-  if (!spec) return [];
+export function checkContextManifest(root: JsonObject, model: ManifestModel, options: SemanticOptions): Finding[] {
+  if (!asObject(own(root, 'spec'))) return [];
   const findings: Finding[] = [];
-  const prompts = objectsOf(own(spec, 'prompts'));
-  findings.push(...checkUniqueNames(prompts.map(([i, p]) => [`/spec/prompts/${i}/name`, own(p, 'name')]), 'prompt name'));
-  for (const [index, prompt] of prompts) findings.push(...checkPrompt(prompt, `/spec/prompts/${index}`));
-
-  const resources = objectsOf(own(spec, 'resources'));
-  findings.push(...checkUniqueNames(resources.map(([i, r]) => [`/spec/resources/${i}/uri`, own(r, 'uri')]), 'resource uri'));
-
-  const adapters = objectsOf(own(spec, 'adapters'));
-  findings.push(...checkUniqueNames(adapters.map(([i, a]) => [`/spec/adapters/${i}/name`, own(a, 'name')]), 'adapter name'));
-  for (const [index, adapter] of adapters) {
-    const pointer = `/spec/adapters/${index}`;
-    findings.push(...checkArtifactDigest(own(adapter, 'artifact'), `${pointer}/artifact`));
-    const baseModel = asString(own(adapter, 'baseModel'));
-    if (baseModel !== undefined && baseModel.startsWith('model:') && options.knownModels && !options.knownModels.has(baseModel.replace(/@.*$/, ''))) {
-      const known = [...options.knownModels];
-      findings.push(
-        finding(
-          'unresolved-reference',
-          `${pointer}/baseModel`,
-          'value',
-          `No reload manifest here declares "${baseModel}"${known.length > 0 ? ` (declared: ${known.join(', ')})` : ''}: fix the reference or add the Model change.`,
-          { severity: 'warning' },
-        ),
-      );
-    }
+  const byKind = (kind: ManifestChange['kind']): ManifestChange[] => model.changes.filter((change) => change.kind === kind);
+  for (const [kind, [field, what]] of Object.entries(NAME_FIELDS) as [ManifestChange['kind'], [string, string]][]) {
+    findings.push(...checkUniqueNames(byKind(kind).map((change) => [`${change.pointer}/${field}`, own(change.spec, field)]), what));
   }
-
-  const shards = objectsOf(own(spec, 'knowledge'));
+  for (const prompt of byKind('Prompt')) findings.push(...checkPrompt(prompt, model));
+  for (const adapter of byKind('Adapter')) findings.push(...checkArtifactDigest(adapter.artifact), ...checkBaseModel(adapter, options));
+  const shards = byKind('Knowledge');
   findings.push(
     ...checkUniqueNames(
-      shards.map(([i, s]) => [`/spec/knowledge/${i}/shard`, typeof own(s, 'shard') === 'string' ? `${String(own(s, 'index'))}/${String(own(s, 'shard'))}` : undefined]),
+      shards.map((shard) => [`${shard.pointer}/shard`, typeof own(shard.spec, 'shard') === 'string' ? `${String(own(shard.spec, 'index'))}/${String(own(shard.spec, 'shard'))}` : undefined]),
       'knowledge shard (index/shard)',
     ),
   );
-  for (const [index, shard] of shards) {
-    const pointer = `/spec/knowledge/${index}`;
-    if (own(shard, 'op') === 'delete') {
-      if (own(shard, 'artifact') !== undefined) {
-        findings.push(finding('ignored-field', `${pointer}/artifact`, 'key', 'A delete needs no artifact; it is ignored: remove it.', { tags: ['unnecessary'] }));
-      }
-    } else {
-      findings.push(...checkArtifactDigest(own(shard, 'artifact'), `${pointer}/artifact`));
+  for (const shard of shards) {
+    if (own(shard.spec, 'op') !== 'delete') findings.push(...checkArtifactDigest(shard.artifact));
+    else if (own(shard.spec, 'artifact') !== undefined) {
+      findings.push(finding('ignored-field', `${shard.pointer}/artifact`, 'key', 'A delete needs no artifact; it is ignored: remove it.', { tags: ['unnecessary'] }));
     }
   }
-  findings.push(...checkSessions(objectsOf(own(spec, 'sessions'))));
-  findings.push(...checkTargets(spec, options));
+  findings.push(...checkSessions(byKind('Session')));
+  findings.push(...checkTargets(model, options));
   return findings;
 }
 
-function checkPrompt(prompt: JsonObject, pointer: string): Finding[] {
+/** An adapter's base model must be declared by a reload manifest around this one (when those are known). */
+function checkBaseModel(adapter: ManifestChange, options: SemanticOptions): Finding[] {
+  const site = adapter.references.find((reference) => reference.field === 'baseModel');
+  if (!site?.ref || site.ref.kind !== 'model' || !options.knownModels || options.knownModels.has(refKey(site.ref))) return [];
+  const known = [...options.knownModels];
+  return [
+    finding(
+      'unresolved-reference',
+      site.pointer,
+      'value',
+      `No reload manifest here declares "${site.text}"${known.length > 0 ? ` (declared: ${listNames(known)})` : ''}: fix the reference or add the Model change.`,
+      { severity: 'warning' },
+    ),
+  ];
+}
+
+function checkPrompt(prompt: ManifestChange, model: ManifestModel): Finding[] {
+  const { spec, pointer } = prompt;
   const findings: Finding[] = [];
-  const args = objectsOf(own(prompt, 'arguments'));
+  const args = objectsOf(own(spec, 'arguments'));
   findings.push(...checkUniqueNames(args.map(([i, a]) => [`${pointer}/arguments/${i}/name`, own(a, 'name')]), 'argument name'));
-  const templateKey = own(prompt, 'template') !== undefined ? 'template' : 'text';
-  const template = asString(own(prompt, templateKey));
-  if (template === undefined) return findings; // templateFile: checked with the file
+  const aliased = readAliased(spec, model.format.apiVersion, ['spec', 'prompts', '*'], 'template');
+  const template = asString(aliased?.value);
+  if (!aliased || template === undefined) return findings; // templateFile: checked with the file
   const { placeholders, problems } = parseTemplate(template);
-  const templatePointer = `${pointer}/${templateKey}`;
+  const templatePointer = `${pointer}/${aliased.key}`;
   for (const problem of problems) {
     findings.push(finding('invalid-template', templatePointer, { substring: [problem.offset, problem.length] }, problem.message));
   }
   const declared = new Set(args.map(([, a]) => asString(own(a, 'name'))).filter((n): n is string => n !== undefined));
   for (const placeholder of placeholders) {
-    if (!declared.has(placeholder.name)) {
-      findings.push(
-        finding(
-          'undeclared-placeholder',
-          templatePointer,
-          { substring: [placeholder.offset, placeholder.length] },
-          `"{{${placeholder.name}}}" is not a declared argument: add { "name": "${placeholder.name}" } to "arguments" (quick fix) or fix the name.`,
-          { data: { argument: placeholder.name, prompt: pointer } },
-        ),
-      );
-    }
+    if (declared.has(placeholder.name)) continue;
+    findings.push(
+      finding(
+        'undeclared-placeholder',
+        templatePointer,
+        { substring: [placeholder.offset, placeholder.length] },
+        `"{{${placeholder.name}}}" is not a declared argument: add { "name": "${placeholder.name}" } to "arguments" (quick fix) or fix the name.`,
+        { data: { argument: placeholder.name, prompt: pointer } },
+      ),
+    );
   }
   const used = new Set(placeholders.map((p) => p.name));
   for (const [index, arg] of args) {
     const name = asString(own(arg, 'name'));
     if (name !== undefined && own(arg, 'required') === true && !used.has(name)) {
-      findings.push(
-        finding('unused-argument', `${pointer}/arguments/${index}/name`, 'value', `Required argument "${name}" is never used in the template: add {{${name}}} to it, or remove the argument.`),
-      );
-    }
-  }
-  return findings;
-}
-
-/** Replays loads and updates in order, so a patch or revision that cannot apply is caught here. */
-function checkSessions(sessions: [number, JsonObject][]): Finding[] {
-  const findings: Finding[] = [];
-  const state = new Map<string, { context: unknown; revision: number }>();
-  for (const [index, session] of sessions) {
-    const pointer = `/spec/sessions/${index}`;
-    const id = asString(own(session, 'sessionId'));
-    if (id === undefined) continue;
-    if (own(session, 'op') === 'load') {
-      state.set(id, { context: own(session, 'context'), revision: 1 });
-      continue;
-    }
-    if (own(session, 'op') !== 'update') continue;
-    const current = state.get(id);
-    const ifRevision = own(session, 'ifRevision');
-    if (current && typeof ifRevision === 'number' && ifRevision !== current.revision) {
-      findings.push(
-        finding('revision-conflict', `${pointer}/ifRevision`, 'value', `Session "${id}" is at revision ${current.revision} here, not ${ifRevision}: this update would be refused. Use ${current.revision}.`),
-      );
-    }
-    const patch = asArray(own(session, 'patch'));
-    const operations = patch.filter((op): op is PatchOperation => {
-      const o = asObject(op);
-      return o !== undefined && PATCH_OPS.has(own(o, 'op')) && typeof own(o, 'path') === 'string';
-    });
-    if (operations.length !== patch.length) continue; // the schema reports malformed operations
-    const structural = operations.findIndex((op) => op.path.endsWith('/-') && op.op !== 'add');
-    if (structural >= 0) {
-      findings.push(finding('invalid-patch', `${pointer}/patch/${structural}/path`, 'value', `"-" (past the end of an array) only works with "add": point at an existing index.`));
-      continue;
-    }
-    if (!current) continue; // loaded elsewhere: only the target can check the paths
-    const result = applyPatch(current.context, operations);
-    if (result.ok) {
-      state.set(id, { context: result.value, revision: current.revision + 1 });
-    } else {
-      const field = result.field === 'op' ? 'op' : result.field;
-      findings.push(finding('invalid-patch', `${pointer}/patch/${result.index}/${field}`, 'value', `This patch cannot apply to session "${id}": ${result.message}`));
+      findings.push(finding('unused-argument', `${pointer}/arguments/${index}/name`, 'value', `Required argument "${name}" is never used in the template: add {{${name}}} to it, or remove the argument.`));
     }
   }
   return findings;

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { languageIdForPath } from '../../core/formats';
-import { localFileDiagnostics, sortDiagnostics, validateManifest } from '../../core/validate';
+import { createManifestService } from '../../core/service';
+import { sortDiagnostics } from '../../core/validate';
 import { nodeFileHost } from '../../node/fileHost';
 import type { ManifestDiagnostic } from '../../core/diagnostics';
 
@@ -15,8 +16,9 @@ export const NOW = new Date('2026-11-26T00:00:00Z');
 
 export async function diagnosticsOf(path: string): Promise<ManifestDiagnostic[]> {
   const text = readFileSync(path, 'utf8');
-  const result = validateManifest(text, { languageId: languageIdForPath(path), now: NOW });
-  return sortDiagnostics([...result.diagnostics, ...(await localFileDiagnostics(text, result, nodeFileHost(path)))]);
+  const service = createManifestService({ now: () => NOW, files: { hostFor: (manifest) => nodeFileHost(manifest) } });
+  const result = service.validate(text, languageIdForPath(path));
+  return sortDiagnostics([...result.diagnostics, ...(await service.checkFiles(text, result, path))]);
 }
 
 /** The part of a diagnostic a fixture pins: code, severity, range and pointer. */

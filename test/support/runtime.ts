@@ -8,7 +8,7 @@ import { runReload, type ReloadMode, type ReloadOutcome } from '../../core/runti
 import { LocalRuntime } from '../../core/runtime/runtime';
 import { fromReadableSpans, type TraceData } from '../../core/tracing/model';
 import { createTraceRecorder } from '../../core/tracing/recorder';
-import { NOW, ROOT } from './fixtures';
+import { EXAMPLES, NOW, ROOT } from './fixtures';
 
 export const DRY_RUN_FIXTURES = join(ROOT, 'test', 'fixtures', 'dry-run');
 
@@ -26,7 +26,7 @@ export async function runFile(runtime: LocalRuntime, path: string, mode: ReloadM
     languageId: languageIdForPath(path),
     mode,
     runtime,
-    source: nodeArtifactSource(path),
+    source: nodeArtifactSource(path, { roots: [EXAMPLES] }),
     tracer: recorder.tracer,
     now: () => NOW,
   });

@@ -34,7 +34,7 @@ test('dry-run prints the span tree with ✓ and exits 0; --trace-out writes OTLP
 });
 
 test('a failing dry run exits 1 and shows the failing step with its error and pointer', () => {
-  const run = reloadctl(['dry-run', 'test/fixtures/dry-run/digest-mismatch.reload.json']);
+  const run = reloadctl(['dry-run', 'test/fixtures/dry-run/digest-mismatch.reload.json', '--root', 'examples']);
   assert.equal(run.code, 1);
   assert.match(run.stdout, /✗   reload\.stage model:sentiment +│.*\n {4}DigestMismatch: .* hashes to sha256:85a7.*, not the pinned sha256:0{64}.* \(at \/spec\/changes\/0\/artifact\/digest\)/);
   assert.match(run.stdout, /Failed \(1 failed, 2 skipped\) · trace [0-9a-f]{32}\nreload\.stage failed: DigestMismatch: /);
@@ -45,14 +45,14 @@ test('an invalid manifest exits 2 with its diagnostics; a rolled-back run exits 
   assert.equal(invalid.code, 2);
   assert.match(invalid.stdout, /semantic-errors\.reload\.json:4:48: error manifest-expired/);
   assert.match(invalid.stdout, /✗   reload\.validate/);
-  const rolledBack = reloadctl(['dry-run', 'test/fixtures/dry-run/post-activate-probe-fails.reload.json']);
+  const rolledBack = reloadctl(['dry-run', 'test/fixtures/dry-run/post-activate-probe-fails.reload.json', '--root', 'examples']);
   assert.equal(rolledBack.code, 1);
   assert.match(rolledBack.stdout, /✓   reload\.rollback/);
   assert.match(rolledBack.stdout, /RolledBack \(1 failed, 2 rolledBack\)/);
 });
 
 test('dry-run --format json prints one document with the outcome and the OTLP trace', () => {
-  const run = reloadctl(['dry-run', '--format', 'json', 'test/fixtures/dry-run/probe-too-slow.reload.json']);
+  const run = reloadctl(['dry-run', '--format', 'json', '--root', 'examples', 'test/fixtures/dry-run/probe-too-slow.reload.json']);
   assert.equal(run.code, 1);
   const doc = JSON.parse(run.stdout);
   assert.equal(doc.outcome, 'Failed');

@@ -18,10 +18,12 @@ test('package.json contributes exactly the commands of DESIGN.md §7, in the Tra
 
 test('contributed settings match the settings shape and defaults shared with the server', () => {
   const properties = manifest.contributes.configuration.properties;
-  assert.deepEqual(Object.keys(properties).sort(), ['tracingReload.targets', 'tracingReload.validation.checkLocalFiles', 'tracingReload.validation.delayMs']);
+  assert.deepEqual(Object.keys(properties).sort(), ['tracingReload.artifactRoots', 'tracingReload.targets', 'tracingReload.validation.checkLocalFiles', 'tracingReload.validation.delayMs', 'tracingReload.validation.maxHashBytes']);
   assert.deepEqual(properties['tracingReload.targets'].default, DEFAULT_SETTINGS.targets);
   assert.equal(properties['tracingReload.validation.delayMs'].default, DEFAULT_SETTINGS.validation.delayMs);
   assert.equal(properties['tracingReload.validation.checkLocalFiles'].default, DEFAULT_SETTINGS.validation.checkLocalFiles);
+  assert.equal(properties['tracingReload.validation.maxHashBytes'].default, DEFAULT_SETTINGS.validation.maxHashBytes);
+  assert.deepEqual(properties['tracingReload.artifactRoots'].default, DEFAULT_SETTINGS.artifactRoots);
   assert.equal(JSON.stringify(properties).toLowerCase().includes('token"'), false, 'no token setting');
 });
 

@@ -343,12 +343,12 @@ test('in a large manifest, completion and hover work on the unit around the curs
 test('a changed artifact on disk (didChangeWatchedFiles) revalidates open manifests', async () => {
   writeFileSync(join(root, 'kb', 'watched.jsonl'), '{"id":"a","vector":[1,2,3]}\n');
   const text = `{"apiVersion": "mcp-context/v2", "kind": "ContextManifest", "metadata": {"name": "w", "uid": "0190b6c2-6f7e-7c1a-9d2e-3f4a5b6c7d8e", "serial": 1},
-  "spec": {"knowledge": [{"index": "kb", "shard": "w", "artifact": {"uri": "kb/watched.jsonl", "digest": "sha256:${'0'.repeat(64)}"}, "embeddingDim": 3}]}}`;
+  "spec": {"knowledge": [{"index": "kb", "shard": "w", "artifact": {"uri": "kb/watched.jsonl"}, "embeddingDim": 3}]}}`;
   const { uri, version: v } = await openDoc('watched.mcp-context.json', text);
-  assert.deepEqual((await client.diagnostics(uri, v)).map((d) => d.code), []);
+  assert.deepEqual((await client.diagnostics(uri, v)).map((d) => d.code), ['missing-digest']);
   const before = client.published.length;
   writeFileSync(join(root, 'kb', 'watched.jsonl'), '{"id":"a","vector":[1,2]}\n');
   await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, 'kb', 'watched.jsonl')).href, type: 2 }] });
   const codes = (await client.publishedAfter(uri, before)).map((d) => d.code);
-  assert.deepEqual(codes, ['invalid-knowledge-row']);
+  assert.deepEqual(codes, ['invalid-knowledge-row', 'missing-digest']);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration } from '../../core/runtime/duration';
+import { parseDuration } from '../../core/model/duration';
 import { ReloadStepError } from '../../core/errors';
 import { evaluateFlag, jsonLogic } from '../../core/runtime/flags';
 import { parseShard, searchShards } from '../../core/runtime/knowledge';
@@ -37,7 +37,7 @@ test('sessions: revisions, JSON Patch with ifRevision, and integrity-checked ser
 
 test('JSON Patch follows RFC 6902: all or nothing, test, move, copy, "-"', () => {
   const doc = { a: [1, 2], b: { c: 1 } };
-  assert.deepEqual(applyPatch(doc, [{ op: 'move', from: '/b/c', path: '/a/0' }, { op: 'copy', from: '/a', path: '/d' }, { op: 'test', path: '/d/1', value: 1 }]), { ok: true, value: { a: [1, 1, 2], b: {}, d: [1, 1, 2] } });
+  assert.deepEqual(applyPatch(doc, [{ op: 'move', from: '/b/c', path: '/a/0' }, { op: 'copy', from: '/a', path: '/d' }, { op: 'test', path: '/d/1', value: 1 }]), { ok: true, value: { a: [1, 1, 2], b: {}, d: [1, 1, 2] }, weight: 10 });
   assert.deepEqual(applyPatch(doc, [{ op: 'add', path: '/a/-', value: 3 }, { op: 'test', path: '/a/0', value: 9 }]), { ok: false, index: 1, field: 'value', message: 'the value at "/a/0" is not 9.' });
   assert.deepEqual(doc, { a: [1, 2], b: { c: 1 } }, 'the input is never changed');
   assert.equal(applyPatch(doc, [{ op: 'move', from: '/b', path: '/b/x' }]).ok, false);
