@@ -7,7 +7,7 @@ import { declaredChanges } from '../core/declaredChanges';
 import { hasErrors, localFileDiagnostics, sortDiagnostics, validateManifest } from '../core/validate';
 import { EXIT, type CommandIo } from './io';
 import { nodeFileHost } from '../node/fileHost';
-import { readManifestFile } from './readInput';
+import { inputName, readManifestFile, unreadableFileDiagnostic } from './readInput';
 import { formatReports, type FileReport, type OutputFormat } from './report';
 
 export async function validateCommand(files: readonly string[], format: OutputFormat, io: CommandIo): Promise<number> {
@@ -15,16 +15,16 @@ export async function validateCommand(files: readonly string[], format: OutputFo
   let unreadable = false;
   const knownModels = await modelsNear(files);
   for (const file of files) {
-    const input = await readManifestFile(file);
+    const input = await readManifestFile(file, 'manifest', io.stdin);
     if (!input.ok) {
-      io.stderr(`reloadctl: ${input.message}\n`);
+      reports.push({ file: inputName(file), diagnostics: [unreadableFileDiagnostic(input.reason)] });
       unreadable = true;
       continue;
     }
     const languageId = languageIdForPath(file);
     const result = validateManifest(input.text, { languageId, knownModels });
     const local = await localFileDiagnostics(input.text, result, nodeFileHost(file));
-    reports.push({ file, diagnostics: sortDiagnostics([...result.diagnostics, ...local]) });
+    reports.push({ file: inputName(file), diagnostics: sortDiagnostics([...result.diagnostics, ...local]) });
   }
   io.stdout(formatReports(format, reports));
   if (unreadable) return EXIT.usage;

@@ -52,6 +52,8 @@ export const DIAGNOSTIC_CODES = {
   'artifact-not-found': 'error',
   'artifact-size-mismatch': 'error',
   'invalid-knowledge-row': 'error',
+  // The file itself, before any text (reloadctl)
+  'unreadable-file': 'error',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
