@@ -78,6 +78,22 @@ test('migrate --write as a user who cannot give files away says the owner change
   assert.equal(readFileSync(file, 'utf8'), MIGRATED);
 });
 
+test('migrate --write as a user in the file\'s group keeps the group, and says only the owner changed', { skip: asRoot ? false : 'needs root to run as another user' }, (t) => {
+  const dir = folder();
+  chmodSync(root, 0o711);
+  chmodSync(dir, 0o777);
+  const file = legacyIn(dir);
+  chmodSync(file, 0o666);
+  chownSync(file, 0, 2000);
+  // setpriv sets supplementary groups, which spawn's uid/gid options clear.
+  const run = spawnSync('setpriv', ['--reuid=1234', '--regid=1234', '--groups=1234,2000', process.execPath, CLI, 'migrate', '--write', file], { encoding: 'utf8', timeout: 30_000 });
+  if (run.error) return t.skip(`setpriv is not available here: ${run.error.message}`);
+  assert.equal(run.stderr, `reloadctl: ${file}: its owner (uid 0; now 1234) could not be kept: only root can give a file away\n${file}: migrated reload/v1 → reload/v2\n`);
+  assert.equal(run.status, 0);
+  const stat = statSync(file);
+  assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o7777], [1234, 2000, 0o666]);
+});
+
 test('migrate --write keeps a UTF-8 byte order mark and CRLF line endings', () => {
   const dir = folder();
   const file = join(dir, 'bom.reload.json');
@@ -129,6 +145,7 @@ test('migrate usage: --write with standard input, --force without --write', () =
   for (const [args, message] of [
     [['migrate', '--write', '-'], '--write cannot rewrite standard input: drop --write to print the migrated document'],
     [['migrate', '--force', 'a.reload.json'], '--force only applies to --write (it replaces read-only files)'],
+    [['migrate', '--check', '-', '-'], '"-" (standard input) can be given once'],
   ] as const) {
     assert.deepEqual(reloadctl([...args]), { code: 2, stdout: '', stderr: `reloadctl: ${message}\nRun "reloadctl --help" for usage.\n` });
   }
