@@ -1,7 +1,7 @@
-/** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>]`. */
-import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { languageIdForPath } from '../core/formats';
+/** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--language <id>]`. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { languageIdForPath, type LanguageId } from '../core/formats';
 import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload, type ProgressEvent, type ReloadOutcome } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';
@@ -9,15 +9,19 @@ import { fromReadableSpans } from '../core/tracing/model';
 import { toOtlpJson } from '../core/tracing/otlp';
 import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
 import { createTraceRecorder } from '../core/tracing/recorder';
+import { escapeControlCharacters } from '../core/terminalText';
 import { EXIT, type CommandIo } from './io';
+import { writeFileAtomically } from '../node/atomicWrite';
 import { nodeArtifactSource } from '../node/fileHost';
-import { describeError, readManifestFile } from './readInput';
+import { inputName, readManifestFile, STDIN_ARGUMENT, STDIN_NAME } from './readInput';
 import { formatText } from './report';
 import { renderTimeline } from '../core/tracing/timeline';
 
 export interface DryRunFlags {
   format: 'text' | 'json';
   traceOut?: string;
+  /** The manifest's language when its name does not say (standard input) or says wrong. */
+  language?: LanguageId;
   otlpEndpoint?: string;
   /** Show progress on stderr (default: when stderr is a terminal). */
   progress: boolean;
@@ -33,21 +37,24 @@ function wasmDir(): string | undefined {
 }
 
 export async function dryRunCommand(file: string, flags: DryRunFlags, io: CommandIo, env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const input = await readManifestFile(file);
+  const name = inputName(file);
+  const input = await readManifestFile(file, 'manifest', io.stdin);
   if (!input.ok) {
-    io.stderr(`reloadctl: ${input.message}\n`);
+    io.stderr(`reloadctl: ${escapeControlCharacters(name)}: ${escapeControlCharacters(input.reason)}\n`);
     return EXIT.usage;
   }
+  // A manifest from standard input sits in the current folder: its relative artifact paths resolve there.
+  const manifestPath = file === STDIN_ARGUMENT ? resolve(STDIN_NAME) : file;
   const recorder = createTraceRecorder();
   const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: wasmDir() }));
   let outcome: ReloadOutcome;
   try {
     outcome = await runReload({
       text: input.text,
-      languageId: languageIdForPath(file),
+      languageId: flags.language ?? languageIdForPath(file),
       mode: 'dryRun',
       runtime,
-      source: nodeArtifactSource(file, { allowHttp: flags.allowHttp, roots: flags.roots }),
+      source: nodeArtifactSource(manifestPath, { allowHttp: flags.allowHttp, roots: flags.roots }),
       tracer: recorder.tracer,
       onProgress: flags.progress ? progressPrinter(io) : undefined,
     });
@@ -57,11 +64,14 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
   const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'reloadctl' });
   await recorder.shutdown();
 
+  let traceLost = false;
   if (flags.traceOut) {
-    try {
-      await fs.writeFile(flags.traceOut, `${JSON.stringify(toOtlpJson(trace), null, 2)}\n`);
-    } catch (e) {
-      io.stderr(`reloadctl: cannot write the trace to ${flags.traceOut}: ${describeError(e)}\n`);
+    const written = await writeFileAtomically(flags.traceOut, `${JSON.stringify(toOtlpJson(trace), null, 2)}\n`);
+    if (written.ok) {
+      for (const warning of written.warnings) io.stderr(`reloadctl: ${escapeControlCharacters(flags.traceOut)}: ${escapeControlCharacters(warning)}\n`);
+    } else {
+      io.stderr(`reloadctl: cannot write the trace to ${escapeControlCharacters(flags.traceOut)}: ${escapeControlCharacters(written.message)}\n`);
+      traceLost = true;
     }
   }
   const target = otlpTargetFromEnv(env, flags.otlpEndpoint);
@@ -70,13 +80,15 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
   }
 
   if (flags.format === 'json') {
-    io.stdout(`${JSON.stringify({ file, ...outcome, trace: toOtlpJson(trace) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ file: name, ...outcome, trace: toOtlpJson(trace) }, null, 2)}\n`);
   } else {
-    if (outcome.outcome === 'Invalid') io.stdout(formatText([{ file, diagnostics: outcome.diagnostics.filter((d) => d.severity === 'error') }]));
+    if (outcome.outcome === 'Invalid') io.stdout(formatText([{ file: name, diagnostics: outcome.diagnostics.filter((d) => d.severity === 'error') }]));
     io.stdout(renderTimeline(trace, { color: flags.color }));
     io.stdout(summary(outcome));
   }
-  return outcome.outcome === 'Succeeded' ? EXIT.ok : outcome.outcome === 'Invalid' ? EXIT.usage : EXIT.failed;
+  const exit = outcome.outcome === 'Succeeded' ? EXIT.ok : outcome.outcome === 'Invalid' ? EXIT.usage : EXIT.failed;
+  // A trace asked for and not written is a failed run, whatever the dry run's outcome.
+  return traceLost ? Math.max(exit, EXIT.failed) : exit;
 }
 
 function summary(outcome: ReloadOutcome): string {
@@ -85,8 +97,9 @@ function summary(outcome: ReloadOutcome): string {
   const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
   const head = `${outcome.outcome}${parts ? ` (${parts})` : ''} · trace ${outcome.traceId}`;
   if (!outcome.error) return `${head}\n`;
-  const at = outcome.error.pointer !== undefined ? ` at ${outcome.error.pointer}` : '';
-  return `${head}\n${outcome.error.step} failed: ${outcome.error.type}: ${outcome.error.message}${at}\n`;
+  // The message and pointer quote the manifest (ids, paths, property names): shown escaped.
+  const at = outcome.error.pointer !== undefined ? ` at ${escapeControlCharacters(outcome.error.pointer)}` : '';
+  return `${head}\n${outcome.error.step} failed: ${outcome.error.type}: ${escapeControlCharacters(outcome.error.message)}${at}\n`;
 }
 
 /** One status line on stderr, rewritten in place on a terminal, for long steps such as hashing. */

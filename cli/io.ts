@@ -4,6 +4,8 @@ export interface CommandIo {
   stderr(text: string): void;
   /** Whether stderr is a terminal: progress lines and colour are shown only then. */
   stderrIsTerminal?: boolean;
+  /** Standard input, read when a file argument is `-`. */
+  stdin?: AsyncIterable<Uint8Array>;
 }
 
 /** Exit codes shared by every command (DESIGN.md §6.1). */

@@ -13,6 +13,7 @@ const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
+  stdin: process.stdin,
 };
 
 runReloadctl(process.argv.slice(2), io, process.env).then(

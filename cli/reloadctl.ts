@@ -1,12 +1,17 @@
 /** `reloadctl`: argument parsing and dispatch to the commands. */
 import { parseArgs } from 'node:util';
+import { LANGUAGES, type LanguageId } from '../core/formats';
+import { escapeControlCharacters } from '../core/terminalText';
 import { EXIT, UsageError, type CommandIo } from './io';
 import { migrateCommand } from './migrateCommand';
 import { traceConvertCommand } from './traceCommand';
+import { STDIN_ARGUMENT } from './readInput';
 import { OUTPUT_FORMATS, type OutputFormat } from './report';
 import { validateCommand } from './validateCommand';
 
 declare const RELOADCTL_VERSION: string | undefined;
+
+const LANGUAGE_IDS = Object.keys(LANGUAGES) as LanguageId[];
 
 export const USAGE = `Usage: reloadctl <command> [options]
 
@@ -17,19 +22,25 @@ Commands:
       digests are checked for files up to --max-hash-bytes (default 268435456). Adapters'
       baseModel is checked against the reload manifests under --workspace (default: here).
       Exit 0 valid (warnings allowed), 1 errors, 2 usage or unreadable input.
-  migrate <file…> [--to <apiVersion>] [--write] [--check]
+  migrate <file…> [--to <apiVersion>] [--write [--force]] [--check]
       Migrate legacy manifests (reload/v1, mcp-context/v1) to the current version. Prints the
-      result, or rewrites files in place with --write; --check exits 1 when a file needs it.
-      Exit 0 done or nothing to do, 1 refused or --check found work, 2 usage.
-  dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--allow-http] [--root <dir>…]
+      result, or rewrites files in place with --write (through symbolic links, keeping mode,
+      owner and byte order mark; read-only files only with --force); --check exits 1 when a
+      file needs it. Exit 0 done or nothing to do, 1 refused or --check found work, 2 usage.
+  dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--allow-http]
+          [--root <dir>…] [--language reload-manifest|mcp-context]
       Run the manifest against a local in-process runtime (hash artifacts, load models, run
       probes, swap, roll back) and print the traced timeline. Files the manifest names must lie
-      in its folder or a --root. --trace-out writes OTLP JSON;
-      traces also go to OTEL_EXPORTER_OTLP_ENDPOINT when set.
-      Exit 0 succeeded, 1 failed or rolled back, 2 invalid manifest or usage.
+      in its folder or a --root. --trace-out writes OTLP JSON; traces also go to
+      OTEL_EXPORTER_OTLP_ENDPOINT when set. --language overrides the language the file name
+      gives (standard input has none: its content decides).
+      Exit 0 succeeded, 1 failed, rolled back or trace not written, 2 invalid manifest or usage.
   trace convert <in> --to otlp|jaeger|chrome
       Convert a trace (OTLP JSON or Jaeger JSON) to OTLP, Jaeger or Chrome Trace Event JSON
       (for Perfetto). Exit 0 done, 1 unreadable trace, 2 usage.
+
+A file argument "-" reads standard input (validate, migrate without --write, dry-run), shown as
+<stdin>; its relative artifact paths resolve in the current folder.
 
 Options:
   -h, --help      Show this help.
@@ -61,6 +72,7 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
         const format = String(values.format);
         if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`unknown --format "${format}": use text, json or github`);
         if (positionals.length === 0) throw new UsageError('validate needs at least one file');
+        if (positionals.filter((p) => p === STDIN_ARGUMENT).length > 1) throw new UsageError('"-" (standard input) can be given once');
         const maxHashBytes = values['max-hash-bytes'] === undefined ? undefined : byteCount(values['max-hash-bytes'], '--max-hash-bytes');
         return await validateCommand(positionals, { format: format as OutputFormat, roots: values.root, workspace: values.workspace, maxHashBytes }, io);
       }
@@ -68,13 +80,18 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
         const { values, positionals } = parseOrUsage(() =>
           parseArgs({
             args: rest,
-            options: { to: { type: 'string' }, write: { type: 'boolean', default: false }, check: { type: 'boolean', default: false } },
+            options: {
+              to: { type: 'string' },
+              write: { type: 'boolean', default: false },
+              check: { type: 'boolean', default: false },
+              force: { type: 'boolean', default: false },
+            },
             allowPositionals: true,
             strict: true,
           }),
         );
         if (positionals.length === 0) throw new UsageError('migrate needs at least one file');
-        return await migrateCommand(positionals, { to: values.to, write: values.write, check: values.check }, io);
+        return await migrateCommand(positionals, { to: values.to, write: values.write, check: values.check, force: values.force }, io);
       }
       case 'dry-run': {
         const { values, positionals } = parseOrUsage(() =>
@@ -86,6 +103,7 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
               'otlp-endpoint': { type: 'string' },
               'allow-http': { type: 'boolean', default: false },
               root: { type: 'string', multiple: true, default: [] },
+              language: { type: 'string' },
             },
             allowPositionals: true,
             strict: true,
@@ -93,6 +111,10 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
         );
         if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
         if (positionals.length !== 1) throw new UsageError('dry-run takes exactly one manifest file');
+        const language = values.language;
+        if (language !== undefined && !LANGUAGE_IDS.includes(language as LanguageId)) {
+          throw new UsageError(`unknown --language "${language}": use ${LANGUAGE_IDS.join(' or ')}`);
+        }
         // Loaded on demand: the runtime brings onnxruntime-web, which validate and migrate do not need.
         const { dryRunCommand } = await import('./dryRunCommand');
         return await dryRunCommand(
@@ -100,6 +122,7 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
           {
             format: values.format,
             traceOut: values['trace-out'],
+            language: language as LanguageId | undefined,
             otlpEndpoint: values['otlp-endpoint'],
             allowHttp: values['allow-http'],
             roots: values.root,
@@ -131,7 +154,8 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`reloadctl: ${e.message}\nRun "reloadctl --help" for usage.\n`);
+      // Usage messages quote the arguments given, which may carry control characters.
+      io.stderr(`reloadctl: ${escapeControlCharacters(e.message)}\nRun "reloadctl --help" for usage.\n`);
       return EXIT.usage;
     }
     throw e;

@@ -1,5 +1,10 @@
-/** Prints diagnostics in the formats of `reloadctl validate --format text|json|github`. */
+/**
+ * Prints diagnostics in the formats of `reloadctl validate --format text|json|github`. File names
+ * and messages come from the user's files (messages quote manifest values), so text and GitHub
+ * output show their control characters escaped; JSON output escapes them by being JSON.
+ */
 import type { ManifestDiagnostic } from '../core/diagnostics';
+import { escapeControlCharacters } from '../core/terminalText';
 
 export type OutputFormat = 'text' | 'json' | 'github';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
@@ -15,7 +20,7 @@ export function formatText(reports: readonly FileReport[]): string {
   for (const { file, diagnostics } of reports) {
     for (const d of diagnostics) {
       counts[d.severity]++;
-      lines.push(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`);
+      lines.push(`${escapeControlCharacters(file)}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${escapeControlCharacters(d.message)}`);
     }
   }
   if (reports.length === 0) return '';
@@ -35,7 +40,11 @@ export function formatJson(reports: readonly FileReport[]): string {
   return `${JSON.stringify(reports.map(({ file, diagnostics }) => ({ file, diagnostics: diagnostics.map(shape) })), null, 2)}\n`;
 }
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/**
+ * A workflow command's message: '%', CR and LF percent-encoded as the runner decodes them, then
+ * every other control character escaped, so no input can end the line and start a command of its own.
+ */
+const escapeData = (s: string): string => escapeControlCharacters(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** GitHub Actions workflow commands: annotations on the pull request's files. */

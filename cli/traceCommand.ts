@@ -3,6 +3,7 @@ import { toChromeTrace } from '../core/tracing/chrome';
 import { fromJaegerJson, toJaegerJson } from '../core/tracing/jaeger';
 import type { TraceData } from '../core/tracing/model';
 import { fromOtlpJson, toOtlpJson, TraceFormatError } from '../core/tracing/otlp';
+import { escapeControlCharacters } from '../core/terminalText';
 import { EXIT, UsageError, type CommandIo } from './io';
 import { readManifestFile } from './readInput';
 
@@ -24,7 +25,7 @@ export async function traceConvertCommand(file: string, to: string, io: CommandI
   if (!TRACE_FORMATS.includes(to as TraceFormat)) throw new UsageError(`unknown --to "${to}": use otlp, jaeger or chrome`);
   const input = await readManifestFile(file, 'trace');
   if (!input.ok) {
-    io.stderr(`reloadctl: ${input.message}\n`);
+    io.stderr(`reloadctl: ${escapeControlCharacters(file)}: ${escapeControlCharacters(input.reason)}\n`);
     return EXIT.usage;
   }
   let trace: TraceData;
@@ -32,7 +33,7 @@ export async function traceConvertCommand(file: string, to: string, io: CommandI
     trace = readTrace(JSON.parse(input.text));
   } catch (e) {
     const why = e instanceof SyntaxError ? `not JSON (${e.message})` : e instanceof TraceFormatError ? e.message : String(e);
-    io.stderr(`reloadctl: cannot read ${file} as a trace: ${why}\n`);
+    io.stderr(`reloadctl: cannot read ${escapeControlCharacters(file)} as a trace: ${escapeControlCharacters(why)}\n`);
     return EXIT.failed;
   }
   const output = to === 'otlp' ? toOtlpJson(trace) : to === 'jaeger' ? toJaegerJson(trace) : toChromeTrace(trace);

@@ -6,7 +6,7 @@ import { hasErrors, sortDiagnostics } from '../core/validate';
 import { nodeFileHost } from '../node/fileHost';
 import { findManifests, knownModelsOf } from '../node/workspaceManifests';
 import { EXIT, type CommandIo } from './io';
-import { readManifestFile } from './readInput';
+import { inputName, readManifestFile, STDIN_ARGUMENT, STDIN_NAME, unreadableFileDiagnostic } from './readInput';
 import { formatReports, type FileReport, type OutputFormat } from './report';
 
 export interface ValidateFlags {
@@ -28,15 +28,16 @@ export async function validateCommand(files: readonly string[], flags: ValidateF
     files: { hostFor: (path) => nodeFileHost(path, { roots: flags.roots, maxHashBytes: flags.maxHashBytes }) },
   });
   for (const file of files) {
-    const input = await readManifestFile(file);
+    const input = await readManifestFile(file, 'manifest', io.stdin);
     if (!input.ok) {
-      io.stderr(`reloadctl: ${input.message}\n`);
+      reports.push({ file: inputName(file), diagnostics: [unreadableFileDiagnostic(input.reason)] });
       unreadable = true;
       continue;
     }
     const result = service.validate(input.text, languageIdForPath(file));
-    const local = await service.checkFiles(input.text, result, file);
-    reports.push({ file, diagnostics: sortDiagnostics([...result.diagnostics, ...local]) });
+    // Standard input has no folder of its own: its relative paths resolve in the current one.
+    const local = await service.checkFiles(input.text, result, file === STDIN_ARGUMENT ? resolve(STDIN_NAME) : file);
+    reports.push({ file: inputName(file), diagnostics: sortDiagnostics([...result.diagnostics, ...local]) });
   }
   io.stdout(formatReports(flags.format, reports));
   if (unreadable) return EXIT.usage;

@@ -56,6 +56,8 @@ export const DIAGNOSTIC_CODES = {
   'artifact-outside-roots': 'error',
   'artifact-unreadable': 'error',
   'invalid-knowledge-row': 'error',
+  // The file itself, before any text (reloadctl)
+  'unreadable-file': 'error',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -60,7 +60,7 @@ export class FileAccessError extends Error {
   }
 }
 
-/** A short, content-free description of a failed file operation: the errno code and what it means. */
+/** What went wrong with a file operation, in words a user can act on, without the path (the caller names the file) or any file content. */
 export function describeFileError(error: unknown): string {
   if (error instanceof FileAccessError) return error.message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -69,9 +69,21 @@ export function describeFileError(error: unknown): string {
       return 'no such file';
     case 'EACCES':
     case 'EPERM':
-      return `permission denied (${code})`;
+      return 'permission denied';
     case 'EISDIR':
       return 'it is a directory';
+    case 'ELOOP':
+      return 'its symbolic links form a loop';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'the disk quota is exceeded';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EFBIG':
+      return 'file too large (a file size limit is set for this process)';
+    case 'EEXIST':
+      return 'a file already exists there';
     case 'EIO':
       return 'an input/output error (EIO): the disk or file system failed';
     case undefined:

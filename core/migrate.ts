@@ -4,11 +4,12 @@
  * current document is left exactly as it is.
  */
 import { finding, type Finding, type ManifestDiagnostic } from './diagnostics';
-import { FORMATS, LANGUAGES, type ApiVersion, type LanguageId } from './formats';
+import { FORMATS, LANGUAGES, type ApiVersion, type FormatVersion, type LanguageId } from './formats';
 import type { TextEdit } from './fixes';
 import { LineIndex } from './lineIndex';
 import { collectComments, moveComments } from './migrations/comments';
 import { contextV1toV2 } from './migrations/contextV1toV2';
+import { originOf, type StepTrail } from './migrations/origin';
 import { detectStyle, printJsonc } from './migrations/print';
 import { reloadV1toV2 } from './migrations/reloadV1toV2';
 import type { MigrationStep } from './migrations/step';
@@ -68,13 +69,17 @@ export function migrateManifest(text: string, options: MigrateOptions = {}): Mig
 
   let value = validation.value as JsonObject;
   let comments = collectComments(text);
+  const trail: StepTrail[] = [];
   for (const step of path) {
     const result = step.migrate(value);
     if (!result.ok) return refuse(result.findings);
+    trail.push({ source: value, moved: result.moved });
     value = result.value;
     comments = moveComments(comments, result.moved);
   }
   const migrated = printJsonc(value, detectStyle(text), comments);
+  const invalid = outputErrors(migrated, target, trail);
+  if (invalid.length > 0) return refuse(invalid);
   const lines = new LineIndex(text);
   return {
     status: 'migrated',
@@ -83,4 +88,21 @@ export function migrateManifest(text: string, options: MigrateOptions = {}): Mig
     text: migrated,
     edits: [{ range: { start: lines.positionAt(0), end: lines.positionAt(text.length) }, newText: migrated }],
   };
+}
+
+/**
+ * The errors of the migrated text, as findings on the source fields they came from (the document's
+ * start when none): a step that maps valid input to invalid output must refuse, not write it.
+ */
+function outputErrors(migrated: string, target: FormatVersion, trail: readonly StepTrail[]): Finding[] {
+  const errors = validateManifest(migrated, { languageId: target.languageId }).diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return [];
+  const origin = originOf(trail);
+  return errors.map((d) => {
+    const source = origin(d.pointer);
+    const where = d.pointer === '' ? '' : ` at ${d.pointer}`;
+    const head = `The migrated manifest would not validate${where}: ${d.message}`;
+    if (source === undefined) return finding(d.code, '', 'start', `${head} The migration made this value itself: please report it.`, { severity: d.severity });
+    return finding(d.code, source, 'value', `${head} Change this field so that it migrates to valid ${target.apiVersion}.`, { severity: d.severity });
+  });
 }

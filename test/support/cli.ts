@@ -9,8 +9,9 @@ export interface CliRun {
   stderr: string;
 }
 
-export function reloadctl(args: string[], cwd = ROOT, env: Record<string, string> = {}): CliRun {
-  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+/** `input` is written to the CLI's standard input (closed at once when absent). */
+export function reloadctl(args: string[], cwd = ROOT, env: Record<string, string> = {}, input: string | Buffer = ''): CliRun {
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd, input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

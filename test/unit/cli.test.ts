@@ -74,16 +74,17 @@ test('validate: unreadable input exits 2 with a message and no stack trace', () 
   ftruncateSync(fd, 50 * 1024 * 1024);
   closeSync(fd);
   const cases: [string, RegExp][] = [
-    [join(dir, 'missing.reload.json'), /cannot read .*missing\.reload\.json: no such file/],
-    [dir, /is a directory: pass manifest files/],
-    [binary, /is not UTF-8 text/],
-    [huge, /is 50\.0 MiB; manifests over 16 MiB are not read/],
+    [join(dir, 'missing.reload.json'), /missing\.reload\.json:1:1: error unreadable-file: No such file/],
+    [dir, /:1:1: error unreadable-file: This is a directory: pass the manifest files in it/],
+    [binary, /:1:1: error unreadable-file: The file is not UTF-8 text/],
+    [huge, /:1:1: error unreadable-file: The file is 50\.0 MiB; manifests over 16 MiB are not read/],
   ];
   for (const [path, message] of cases) {
     const run = reloadctl(['validate', path]);
     assert.equal(run.code, 2, path);
-    assert.match(run.stderr, message);
-    noStack(run.stderr);
+    assert.match(run.stdout, message);
+    assert.equal(run.stderr, '');
+    noStack(run.stdout);
   }
 });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrateManifest, migrationPath } from '../../core/migrate';
+import { originOf } from '../../core/migrations/origin';
 import { parseJsonc } from '../../core/jsonc/parse';
 import { validateManifest } from '../../core/validate';
 import { EXAMPLES, NOW } from '../support/fixtures';
@@ -134,4 +135,35 @@ test('migrations form a chain of single steps', () => {
   assert.equal(migrationPath('reload/v2', 'reload/v1'), undefined);
   const back = migrateManifest(read('sentiment.reload.json'), { languageId: 'reload-manifest', to: 'reload/v1' });
   assert.equal(back.status, 'refused');
+});
+
+test('a migration whose output would not validate is refused, on the source field the value came from', () => {
+  const text = '{\n  "context_name": "support",\n  "prompt_templates": { "ok": "Hi {{name}}", "greet": "Hello {{ bad-name }}" }\n}\n';
+  assert.deepEqual(migrateManifest(text, { languageId: 'mcp-context' }), {
+    status: 'refused',
+    diagnostics: [
+      {
+        severity: 'error',
+        code: 'invalid-template',
+        message:
+          'The migrated manifest would not validate at /spec/prompts/1/template: "{{ bad-name }}" is not a placeholder: write {{argument_name}} with letters, digits and \'_\'. Change this field so that it migrates to valid mcp-context/v2.',
+        range: { start: { line: 2, character: 54 }, end: { line: 2, character: 76 } },
+        pointer: '/prompt_templates/greet',
+      },
+    ],
+  });
+});
+
+test('origins: moved fields are followed back through every step; copied values keep their inner path', () => {
+  const source = { a: { d: 1 }, e: 'reshaped' };
+  const middle = { b: { c: { d: 1 } }, f: { g: 'reshaped' } };
+  const origin = originOf([
+    { source, moved: new Map([['/a', '/b/c'], ['/e', '/f']]) },
+    { source: middle, moved: new Map([['/b', '/x'], ['/f', '/y']]) },
+  ]);
+  assert.equal(origin('/x/c/d'), '/a/d');
+  assert.equal(origin('/x/c'), '/a');
+  assert.equal(origin('/y/g'), '/e', 'a reshaped value points at its source field, not at a path it never had');
+  assert.equal(origin('/kind'), undefined, 'a value the migration made has no source');
+  assert.equal(origin(''), undefined);
 });
