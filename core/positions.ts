@@ -19,6 +19,7 @@ export function resolveFindings(text: string, findings: readonly Finding[], line
     }
   }
   const located = locate ? locate(wanted) : locatePointers(text, wanted);
+  const strings = new StringOffsets(text);
   return findings.map((f) => {
     let pointer = f.pointer;
     let location = located.get(pointer);
@@ -29,7 +30,7 @@ export function resolveFindings(text: string, findings: readonly Finding[], line
       location = located.get(pointer);
       target = 'start';
     }
-    const [start, end] = location ? span(text, location, target) : [0, 0];
+    const [start, end] = location ? span(text, location, target, strings) : [0, 0];
     const diagnostic: ManifestDiagnostic = {
       severity: severityOf(f),
       code: f.code,
@@ -43,7 +44,7 @@ export function resolveFindings(text: string, findings: readonly Finding[], line
   });
 }
 
-function span(text: string, at: TextLocation, target: Finding['target']): [number, number] {
+function span(text: string, at: TextLocation, target: Finding['target'], strings: StringOffsets): [number, number] {
   const isContainer = text.charCodeAt(at.valueStart) === 123 || text.charCodeAt(at.valueStart) === 91;
   if (target === 'value') return [at.valueStart, at.valueEnd];
   if (target === 'key' || target === 'start') {
@@ -51,20 +52,45 @@ function span(text: string, at: TextLocation, target: Finding['target']): [numbe
     return isContainer ? [at.valueStart, at.valueStart + 1] : [at.valueStart, at.valueEnd];
   }
   if (text.charCodeAt(at.valueStart) !== 34) return [at.valueStart, at.valueEnd];
-  const raw = text.slice(at.valueStart + 1, at.valueEnd - 1);
   const [from, length] = target.substring;
-  const rawStart = rawOffset(raw, from);
-  return [at.valueStart + 1 + rawStart, at.valueStart + 1 + rawOffset(raw, from + length)];
+  return [strings.offset(at, from), strings.offset(at, from + length)];
 }
 
-/** Offset in a string literal's raw text of the `decoded`-th character of its value. */
-export function rawOffset(raw: string, decoded: number): number {
-  let i = 0;
-  for (let n = 0; n < decoded && i < raw.length; n++) {
-    if (raw.charCodeAt(i) !== 92) i += 1;
-    else i += raw[i + 1] === 'u' ? 6 : 2;
+/**
+ * Offsets in the text of characters of a string literal's decoded value. Each literal is read once
+ * (many findings can point into one template), so positioning stays linear in the text.
+ */
+class StringOffsets {
+  /** Per literal: decoded index → text offset, or null when it has no escapes (offsets are direct). */
+  private readonly tables = new Map<TextLocation, Int32Array | null>();
+
+  constructor(private readonly text: string) {}
+
+  offset(at: TextLocation, decoded: number): number {
+    const first = at.valueStart + 1;
+    const last = at.valueEnd - 1;
+    let table = this.tables.get(at);
+    if (table === undefined) {
+      table = this.build(first, last);
+      this.tables.set(at, table);
+    }
+    if (table === null) return Math.min(first + decoded, last);
+    return table[Math.min(Math.max(decoded, 0), table.length - 1)];
   }
-  return Math.min(i, raw.length);
+
+  private build(first: number, last: number): Int32Array | null {
+    const text = this.text;
+    let escaped = false;
+    for (let i = first; i < last && !escaped; i++) escaped = text.charCodeAt(i) === 92;
+    if (!escaped) return null;
+    const offsets: number[] = [];
+    for (let i = first; i < last; ) {
+      offsets.push(i);
+      i += text.charCodeAt(i) !== 92 ? 1 : text[i + 1] === 'u' ? 6 : 2;
+    }
+    offsets.push(last);
+    return Int32Array.from(offsets, (o) => Math.min(o, last));
+  }
 }
 
 export function syntaxDiagnostics(text: string, problems: readonly SyntaxProblem[], lines: Pick<LineIndex, 'positionAt'>): ManifestDiagnostic[] {

@@ -34,20 +34,25 @@ export function itemFindings(item: unknown, format: FormatVersion, definition: s
 function translateErrors(errors: ErrorObject[], root: Schema): Finding[] {
   const findings: Finding[] = [];
   const consumed = new Set<ErrorObject>();
+  // Errors by the value they are about, so grouping stays linear in the number of errors.
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const error of errors) {
+    const list = byPath.get(error.instancePath);
+    if (list) list.push(error);
+    else byPath.set(error.instancePath, [error]);
+  }
   // anyOf / if-then report their own error and their branches' errors; keep one finding for the group.
   for (const error of errors) {
-    if (error.keyword !== 'anyOf' && error.keyword !== 'if') continue;
-    const branchPrefix = `${error.schemaPath.slice(0, -error.keyword.length)}${error.keyword === 'if' ? 'then' : 'anyOf'}/`;
-    const branches = errors.filter((e) => e !== error && e.instancePath === error.instancePath && e.schemaPath.startsWith(branchPrefix));
     if (error.keyword === 'if') {
       consumed.add(error);
       continue;
     }
+    if (error.keyword !== 'anyOf') continue;
+    const branchPrefix = `${error.schemaPath.slice(0, -error.keyword.length)}anyOf/`;
+    const branches = byPath.get(error.instancePath)!.filter((e) => e !== error && e.schemaPath.startsWith(branchPrefix));
     if (branches.length > 0 && branches.every((e) => e.keyword === 'required')) {
       const names = branches.map((e) => `"${(e.params as { missingProperty: string }).missingProperty}"`);
-      findings.push(
-        finding('missing-alternative', error.instancePath, 'start', `Add one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}.`),
-      );
+      findings.push(finding('missing-alternative', error.instancePath, 'start', `Add one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}.`));
       consumed.add(error);
       for (const branch of branches) consumed.add(branch);
     }

@@ -16,7 +16,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate nearest to `word` when it is close enough to be a likely typo, else undefined. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  if (word.length > 200) return undefined;
+  // Typos are of short names; a long word would cost O(length × candidates) for nothing.
+  if (word.length > 64) return undefined;
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
