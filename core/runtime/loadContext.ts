@@ -1,8 +1,9 @@
 /** Loading configs, flags, prompts, resources, adapters and knowledge shards into a generation draft. */
-import Ajv2020 from 'ajv/dist/2020';
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
 import { parseTemplate } from '../templates';
 import { ReloadStepError } from '../errors';
+import { compileConfigSchema, firstSchemaError } from './configSchema';
+import { parseConfigSource } from './configSource';
 import type { FlagDefinition } from './flags';
 import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
 import { parseShard } from './knowledge';
@@ -25,26 +26,15 @@ async function readLocal(source: ArtifactSource, uri: string, pointer: string, t
 
 export function loadConfig(spec: JsonObject, pointer: string, staged: StagedArtifact | undefined): DraftUpdate {
   const id = asString(own(spec, 'id')) ?? '';
-  let data = own(spec, 'data');
-  if (staged) {
-    try {
-      data = JSON.parse(text(staged));
-    } catch {
-      throw new ReloadStepError('ConfigInvalid', `${staged.uri} is not JSON.`, `${pointer}/source/uri`);
-    }
-  }
+  const data = staged ? parseConfigSource(text(staged), staged.uri, `${pointer}/source`) : own(spec, 'data');
   const schema = own(spec, 'schema');
   if (schema !== undefined) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    let validate;
-    try {
-      validate = ajv.compile(schema as object);
-    } catch (e) {
-      throw new ReloadStepError('ConfigInvalid', `The config's schema is not a valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, `${pointer}/schema`);
-    }
-    if (!validate(data)) {
-      const problems = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '(root)'} ${e.message ?? e.keyword}`);
-      throw new ReloadStepError('ConfigInvalid', `The config does not satisfy its schema: ${problems.join('; ')}.`, staged ? `${pointer}/source` : `${pointer}/data`);
+    const error = firstSchemaError(compileConfigSchema(schema, `${pointer}/schema`), data);
+    if (error) {
+      const why = `${error.message ?? error.keyword} (schema ${error.schemaPath})`;
+      // A file's keys are its content: its errors name the schema's part, never the file's path to the value.
+      if (staged) throw new ReloadStepError('ConfigInvalid', `The config in ${staged.uri} does not satisfy its schema: a value ${why}.`, `${pointer}/source`);
+      throw new ReloadStepError('ConfigInvalid', `The config does not satisfy its schema: ${error.instancePath || '(root)'} ${why}.`, `${pointer}/data${error.instancePath}`);
     }
   }
   const state: ConfigState = { id, version: asString(own(spec, 'version')), data, digest: staged?.digest };

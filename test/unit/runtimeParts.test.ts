@@ -84,7 +84,7 @@ test('a config that breaks its inline schema fails at load with ConfigInvalid', 
   const runtime = newRuntime();
   try {
     const { outcome } = await runFile(runtime, file);
-    assert.deepEqual(outcome.error && [outcome.error.step, outcome.error.type, outcome.error.pointer], ['reload.load', 'ConfigInvalid', '/spec/changes/0/data']);
+    assert.deepEqual(outcome.error && [outcome.error.step, outcome.error.type, outcome.error.pointer], ['reload.load', 'ConfigInvalid', '/spec/changes/0/data/rpm']);
     assert.match(outcome.error!.message, /\/rpm must be >= 1/);
   } finally {
     await runtime.dispose();
