@@ -30,8 +30,11 @@ export function parseTemplate(template: string): { placeholders: Placeholder[]; 
       problems.push({ message: `"${match[0]}" is not a placeholder: write {{argument_name}} with letters, digits and '_'.`, offset, length: match[0].length });
     }
   }
+  // `covered` is in text order and without overlaps, so one pass over both finds an uncovered "{{".
+  let next = 0;
   for (let i = template.indexOf('{{'); i >= 0; i = template.indexOf('{{', i + 2)) {
-    if (!covered.some(([start, end]) => i >= start && i < end)) {
+    while (next < covered.length && covered[next][1] <= i) next++;
+    if (next >= covered.length || i < covered[next][0]) {
       problems.push({ message: 'Unclosed "{{": close the placeholder with "}}".', offset: i, length: 2 });
       break;
     }

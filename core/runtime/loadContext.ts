@@ -1,6 +1,7 @@
 /** Loading configs, flags, prompts, resources, adapters and knowledge shards into a generation draft. */
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
 import { parseTemplate } from '../templates';
+import { LineIndex } from '../lineIndex';
 import { ReloadStepError } from '../errors';
 import { compileConfigSchema, firstSchemaError } from './configSchema';
 import { parseConfigSource } from './configSource';
@@ -9,6 +10,9 @@ import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptSta
 import { parseShard } from './knowledge';
 import { loraShape, parseSafetensorsHeader } from './safetensors';
 import type { ArtifactSource, StagedArtifact } from './stage';
+
+/** Problems listed in one message; the rest are counted. */
+const MAX_LISTED = 5;
 
 /** What a loaded change does to the next generation. */
 export type DraftUpdate = (draft: GenerationDraft) => void;
@@ -56,12 +60,30 @@ export async function loadPrompt(spec: JsonObject, pointer: string, source: Arti
     description: asString(own(asObject(a), 'description')),
     required: own(asObject(a), 'required') === true,
   }));
+  const declared = new Set(args.map((a) => a.name));
   const { placeholders, problems } = parseTemplate(template);
-  const undeclared = placeholders.filter((p) => !args.some((a) => a.name === p.name)).map((p) => p.name);
-  const unused = args.filter((a) => a.required && !placeholders.some((p) => p.name === a.name)).map((a) => a.name);
+  const undeclared = placeholders.filter((p) => !declared.has(p.name));
+  const used = new Set(placeholders.map((p) => p.name));
+  const unused = args.filter((a) => a.required && !used.has(a.name)).map((a) => `required argument "${a.name}" is unused`);
   if (problems.length > 0 || undeclared.length > 0 || unused.length > 0) {
-    const why = [...problems.map((p) => p.message), ...undeclared.map((n) => `{{${n}}} is not a declared argument`), ...unused.map((n) => `required argument "${n}" is unused`)];
-    throw new ReloadStepError('TemplateInvalid', `Prompt "${name}": ${why.join('; ')}.`, file !== undefined ? `${pointer}/templateFile` : pointer);
+    let why: string[];
+    if (file === undefined) {
+      why = [...problems.map((p) => p.message), ...undeclared.map((p) => `{{${p.name}}} is not a declared argument`), ...unused];
+    } else {
+      // A template file's text is never quoted (the agent reads files named by manifests from the network): positions only.
+      const lines = new LineIndex(template);
+      const at = (offset: number): string => {
+        const { line, character } = lines.positionAt(offset);
+        return `line ${line + 1}, column ${character + 1}`;
+      };
+      why = [
+        ...problems.map((p) => `${at(p.offset)}: a malformed placeholder (write {{argument_name}} with letters, digits and '_')`),
+        ...undeclared.map((p) => `${at(p.offset)}: a placeholder for an argument the prompt does not declare`),
+        ...unused,
+      ];
+    }
+    const shown = why.length > MAX_LISTED ? [...why.slice(0, MAX_LISTED), `and ${why.length - MAX_LISTED} more`] : why;
+    throw new ReloadStepError('TemplateInvalid', `Prompt "${name}": ${shown.join('; ')}.`, file !== undefined ? `${pointer}/templateFile` : pointer);
   }
   const state: PromptState = { name, version: asString(own(spec, 'version')), title: asString(own(spec, 'title')), description: asString(own(spec, 'description')), arguments: args, template };
   return (draft) => void draft.prompts.set(name, state);
@@ -92,11 +114,15 @@ export function loadAdapter(spec: JsonObject, pointer: string, staged: StagedArt
   }
   const wanted = asArray(own(spec, 'targetModules')).filter((m): m is string => typeof m === 'string');
   if (wanted.length > 0) {
+    // Only the manifest's own module names are quoted; the file's are named by tensor position.
     const missing = wanted.filter((m) => !shape.modules.includes(m));
-    const extra = shape.modules.filter((m) => !wanted.includes(m));
+    const extra = shape.moduleTensors.filter((_, i) => !wanted.includes(shape.modules[i]));
     if (missing.length > 0 || extra.length > 0) {
-      const parts = [missing.length > 0 ? `no tensors for ${missing.join(', ')}` : '', extra.length > 0 ? `tensors for undeclared ${extra.join(', ')}` : ''].filter(Boolean);
-      throw new ReloadStepError('AdapterMismatch', `The adapter has ${parts.join(' and ')} (it adapts ${shape.modules.join(', ')}).`, `${pointer}/targetModules`);
+      const parts = [
+        missing.length > 0 ? `no tensors for ${missing.join(', ')}` : '',
+        extra.length > 0 ? `tensors for ${extra.length} module${extra.length === 1 ? '' : 's'} targetModules does not list (first tensor${extra.length === 1 ? '' : 's'} ${extra.map((i) => `#${i}`).join(', ')} in the header)` : '',
+      ].filter(Boolean);
+      throw new ReloadStepError('AdapterMismatch', `The adapter has ${parts.join(' and ')}; it adapts ${shape.modules.length} module${shape.modules.length === 1 ? '' : 's'}: list exactly those in targetModules.`, `${pointer}/targetModules`);
     }
   }
   const width = model?.inputs[0]?.shape?.at(-1);

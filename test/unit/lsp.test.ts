@@ -122,7 +122,7 @@ test('completion offers declared ids, versions, targets, files and template argu
     ['reload/v2', undefined],
   ]);
   const files = await at(7, lines[7].indexOf('models/') + 7);
-  assert.deepEqual(files.items.map((i) => i.label).sort(), ['sentiment-2.0.0.onnx', 'sentiment-2.1.0.onnx', 'sentiment-bad-input.onnx']);
+  assert.deepEqual(files.items.map((i) => i.label).sort(), ['sentiment-2.0.0.onnx', 'sentiment-2.1.0.onnx', 'sentiment-bad-input.onnx', 'typed-inputs.onnx']);
   const properties = await at(3, 15);
   const labels = properties.items.map((i) => i.label);
   for (const expected of ['expires', 'initiator', 'labels', 'annotations']) assert.ok(labels.includes(expected), `schema completion offers ${expected}: ${labels.join(', ')}`);
