@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseShard, searchShards, type KnowledgeShard, type SearchHit } from '../../core/runtime/knowledge';
 import { loadModel } from '../../core/runtime/loadModel';
 import { runProbe } from '../../core/runtime/probes';
+import { parseTemplate } from '../../core/templates';
 import { EXAMPLES } from '../support/fixtures';
 import { newRuntime } from '../support/runtime';
 
@@ -55,4 +56,14 @@ test('top-k search keeps the k best with a heap: same hits, same order as sortin
   assert.equal(all.length, 1_000);
   assert.deepEqual(all, sorted(all));
   for (const k of [0, 1, 10, 999]) assert.deepEqual(searchShards(shards, query, k), all.slice(0, k), `k = ${k}`);
+});
+
+test('a template with 100,000 placeholders is parsed in one pass', { timeout: 120_000 }, () => {
+  const template = `${'{{a}} '.repeat(100_000)}{{`;
+  const started = performance.now();
+  const { placeholders, problems } = parseTemplate(template);
+  const ms = performance.now() - started;
+  assert.deepEqual([placeholders.length, problems.map((p) => p.offset)], [100_000, [600_000]]);
+  // Checking each "{{" against every placeholder before it took 5·10^9 steps here.
+  assert.ok(ms < 2_000, `took ${ms} ms`);
 });

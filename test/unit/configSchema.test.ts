@@ -155,6 +155,24 @@ test('a schema that is not JSON Schema 2020-12 is refused with the meta-schema e
   });
 });
 
+test('config source files are read under the manifest\'s JSON rules: depth, duplicate keys, "__proto__"', () => {
+  const fromFile = (text: string): { type: string; message: string; pointer?: string } => {
+    const bytes = new TextEncoder().encode(text);
+    try {
+      loadConfig({ kind: 'Config', id: 'c', source: { uri: 'c.json' } }, AT, { uri: 'c.json', location: 'c.json', digest: 'sha256:test', size: bytes.byteLength, bytes });
+    } catch (e) {
+      if (!(e instanceof ReloadStepError)) throw e;
+      return { type: e.type, message: e.message, pointer: e.pointer };
+    }
+    assert.fail('the config was accepted');
+  };
+  const refused = (message: string): object => ({ type: 'ConfigInvalid', message, pointer: `${AT}/source/uri` });
+  assert.deepEqual(fromFile(`${'['.repeat(300)}${']'.repeat(300)}`), refused('c.json is not a usable JSON config: line 1, column 257 has nesting deeper than 256 levels.'));
+  assert.deepEqual(fromFile('{\n  "__proto__": {"admin": true}\n}'), refused('c.json is not a usable JSON config: line 2, column 3 has the reserved key "__proto__".'));
+  assert.deepEqual(fromFile('{"a": 1,}'), refused('c.json is not a usable JSON config: line 1, column 8 has a trailing comma, which JSON does not allow.'));
+  assert.deepEqual(fromFile('{"a": 1 // why\n}'), refused('c.json is not JSON: it holds comments, which JSON does not allow.'));
+});
+
 test('through the pipeline: a refused schema fails reload.load with ConfigInvalid at the pattern', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'config-schema-'));
   const runtime = newRuntime();

@@ -133,6 +133,13 @@ test('every model input needs a tensor, and every tensor a model input', async (
   });
 });
 
+test('the engine checks feeds itself, for callers other than probes, and names inputs by position', async () => {
+  await assert.rejects(sentiment.session.run({ x: { dims: [1, 4], data: [0.1, 0.2, 'abc', 0.4] as unknown as number[] } }), {
+    message: "the tensor for the model's input #0 has data[2] a string; the model's input is float32, which takes finite numbers within ±3.4028234663852886e+38",
+  });
+  await assert.rejects(sentiment.session.run({}), { message: "no tensor for the model's input #0" });
+});
+
 test('element types the local runtime cannot feed are named, not guessed', () => {
   assert.deepEqual(tensorProblem({ name: 'h', dtype: 'float16', shape: [1] }, { dims: [1], data: [0.5] }), { at: '', message: 'is for a model input of type float16, which the local runtime cannot feed' });
   assert.deepEqual(tensorProblem({ name: 'h', dtype: 'non-tensor' }, { dims: [1], data: [0.5] }), { at: '', message: 'is for a model input of type an element type the runtime does not know, which the local runtime cannot feed' });
