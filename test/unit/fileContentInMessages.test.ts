@@ -148,6 +148,16 @@ test('ONNX graphs: input, output and node names are never quoted', async () => {
   });
 });
 
+test('the engine itself does not pass on onnxruntime\'s load message, which quotes the graph', async () => {
+  const runtime = newRuntime();
+  try {
+    const bytes = danglingInputModel(MARKER);
+    await assert.rejects(runtime.engine.load(bytes), { message: `not a loadable ONNX model (onnxruntime-web could not create a session from its ${bytes.byteLength} bytes)` });
+  } finally {
+    await runtime.dispose();
+  }
+});
+
 test('config sources: syntax errors, duplicate keys and schema errors name the line or the schema, not the file', async () => {
   const config = (schema?: object): Manifest => reload([{ kind: 'Config', id: 'c', source: { uri: 'c.json' }, ...(schema ? { schema } : {}) }]);
   const error = (message: string, pointer = '/spec/changes/0/source/uri'): object => ({ step: 'reload.load', type: 'ConfigInvalid', message, pointer });
