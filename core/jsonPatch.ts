@@ -1,4 +1,5 @@
 /** RFC 6902 JSON Patch, applied all or nothing to a copy of the document. */
+import { MAX_DEPTH } from './jsonc/parse';
 import { pointerTokens } from './jsonc/pointer';
 
 export interface PatchOperation {
@@ -7,6 +8,19 @@ export interface PatchOperation {
   from?: string;
   value?: unknown;
 }
+
+/**
+ * What one patch may build. `copy` duplicates a part of the document, so n copies of the whole
+ * could build 2^n values from a few lines of manifest; values are counted as they are added.
+ */
+export interface PatchLimits {
+  /** JSON values (objects, arrays and scalars) the patched document may hold. */
+  maxValues: number;
+  /** Nesting the patched document may reach (as deep as a manifest may nest). */
+  maxDepth: number;
+}
+
+export const DEFAULT_PATCH_LIMITS: PatchLimits = { maxValues: 1_000_000, maxDepth: MAX_DEPTH };
 
 export type PatchResult = { ok: true; value: unknown } | { ok: false; index: number; field: 'path' | 'from' | 'value' | 'op'; message: string };
 
@@ -84,13 +98,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-export function applyPatch(document: unknown, operations: readonly PatchOperation[]): PatchResult {
+export function applyPatch(document: unknown, operations: readonly PatchOperation[], limits: PatchLimits = DEFAULT_PATCH_LIMITS): PatchResult {
   let doc = structuredClone(document);
+  let budget = limits.maxValues - measure(doc, limits.maxValues).values;
+  /** Counts `value` against what the patch may still add, and checks the depth it lands at. */
+  const grow = (value: unknown, path: string, field: 'value' | 'from'): void => {
+    const size = measure(value, Math.max(budget, 0));
+    budget -= size.values;
+    if (budget < 0) throw new PatchError(field, `the document would hold more than ${limits.maxValues} JSON values; a patch may not grow it past that.`);
+    if (pointerTokens(path).length + size.depth > limits.maxDepth) throw new PatchError('path', `the document would nest deeper than ${limits.maxDepth} levels.`);
+  };
   for (let index = 0; index < operations.length; index++) {
     const operation = operations[index];
     try {
       switch (operation.op) {
         case 'add':
+          grow(operation.value, operation.path, 'value');
           doc = add(doc, operation.path, structuredClone(operation.value));
           break;
         case 'remove':
@@ -98,6 +121,7 @@ export function applyPatch(document: unknown, operations: readonly PatchOperatio
           break;
         case 'replace':
           get(doc, operation.path, 'path');
+          grow(operation.value, operation.path, 'value');
           if (operation.path === '') doc = structuredClone(operation.value);
           else {
             remove(doc, operation.path, 'path');
@@ -107,13 +131,17 @@ export function applyPatch(document: unknown, operations: readonly PatchOperatio
         case 'move': {
           const from = operation.from ?? '';
           if (operation.path.startsWith(`${from}/`)) throw new PatchError('path', `cannot move "${from}" into its own child "${operation.path}".`);
+          if (pointerTokens(operation.path).length > limits.maxDepth) throw new PatchError('path', `the document would nest deeper than ${limits.maxDepth} levels.`);
           const value = remove(doc, from, 'from');
           doc = add(doc, operation.path, value);
           break;
         }
-        case 'copy':
-          doc = add(doc, operation.path, structuredClone(get(doc, operation.from ?? '', 'from')));
+        case 'copy': {
+          const value = get(doc, operation.from ?? '', 'from');
+          grow(value, operation.path, 'from');
+          doc = add(doc, operation.path, structuredClone(value));
           break;
+        }
         case 'test':
           if (!deepEqual(get(doc, operation.path, 'path'), operation.value)) {
             throw new PatchError('value', `the value at "${operation.path}" is not ${JSON.stringify(operation.value)?.slice(0, 80)}.`);
@@ -128,4 +156,18 @@ export function applyPatch(document: unknown, operations: readonly PatchOperatio
     }
   }
   return { ok: true, value: doc };
+}
+
+/** How many JSON values `value` holds and how deep it nests; stops counting past `budget`. Iterative. */
+function measure(value: unknown, budget: number): { values: number; depth: number } {
+  let values = 0;
+  let depth = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0 && values <= budget) {
+    const [node, level] = pending.pop()!;
+    values++;
+    depth = Math.max(depth, level);
+    if (isContainer(node)) for (const child of Object.values(node)) pending.push([child, level + 1]);
+  }
+  return { values, depth };
 }
