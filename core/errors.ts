@@ -32,6 +32,8 @@ export type ReloadErrorType =
   | 'SessionConflict'
   | 'PatchFailed'
   | 'ProbeFailed'
+  /** A probe's input does not fit the loaded model's input signature (names, dims, element types). */
+  | 'ProbeInputInvalid'
   | 'ProbeTooSlow'
   | 'DeadlineExceeded';
 

@@ -4,9 +4,11 @@
  * A patch can amplify: `copy` of the root into itself doubles the document, so a few hundred bytes
  * of operations could ask for gigabytes. Every value copied, compared or removed is charged to a
  * `PatchBudget` by weight (one per value, plus one per 64 characters of a string), and a document
- * may not grow past `MAX_PATCHED_WEIGHT`; a replay that would go past either stops with an error
- * instead. Work is iterative (explicit stacks), so deep documents cannot overflow the call stack.
+ * may not grow past `MAX_PATCHED_WEIGHT` nor nest deeper than a manifest may (`MAX_DEPTH`); a
+ * replay that would go past any of them stops with an error instead. Work is iterative (explicit
+ * stacks), so deep documents cannot overflow the call stack here or in JSON.stringify later.
  */
+import { MAX_DEPTH } from './jsonc/parse';
 import { isArrayIndexToken, pointerTokens } from './jsonc/pointer';
 
 export interface PatchOperation {
@@ -74,9 +76,10 @@ export function measure(value: unknown, budget?: PatchBudget): number {
   return total;
 }
 
-/** A deep copy of JSON data and its weight, charged to the budget. Keys are defined, so "__proto__" stays data. */
-function copyOf(value: unknown, budget: PatchBudget): [unknown, number] {
+/** A deep copy of JSON data, its weight and its depth (a scalar is 1), charged to the budget. Keys are defined, so "__proto__" stays data. */
+function copyOf(value: unknown, budget: PatchBudget): [unknown, number, number] {
   let total = 0;
+  let deepest = 1;
   const copyNode = (node: unknown): unknown => {
     const weight = weightOf(node);
     total += weight;
@@ -84,25 +87,47 @@ function copyOf(value: unknown, budget: PatchBudget): [unknown, number] {
     return Array.isArray(node) ? new Array(node.length) : isContainer(node) ? {} : node;
   };
   const root = copyNode(value);
-  const stack: [unknown, unknown][] = [[value, root]];
+  const stack: [unknown, unknown, number][] = [[value, root, 1]];
   while (stack.length > 0) {
-    const [source, target] = stack.pop()!;
+    const [source, target, depth] = stack.pop()!;
     if (Array.isArray(source)) {
+      if (source.length > 0 && depth + 1 > deepest) deepest = depth + 1;
       for (let i = 0; i < source.length; i++) {
         const child = copyNode(source[i]);
         (target as unknown[])[i] = child;
-        if (isContainer(child)) stack.push([source[i], child]);
+        if (isContainer(child)) stack.push([source[i], child, depth + 1]);
       }
     } else if (isContainer(source)) {
       const object = source as Record<string, unknown>;
-      for (const key of Object.keys(object)) {
+      const keys = Object.keys(object);
+      if (keys.length > 0 && depth + 1 > deepest) deepest = depth + 1;
+      for (const key of keys) {
         const child = copyNode(object[key]);
         Object.defineProperty(target, key, { value: child, enumerable: true, writable: true, configurable: true });
-        if (isContainer(child)) stack.push([object[key], child]);
+        if (isContainer(child)) stack.push([object[key], child, depth + 1]);
       }
     }
   }
-  return [root, total];
+  return [root, total, deepest];
+}
+
+/** The depth of JSON data (a scalar is 1), charged to the budget. */
+function depthOf(value: unknown, budget: PatchBudget): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    charge(budget, 1);
+    if (depth > deepest) deepest = depth;
+    if (Array.isArray(node)) for (const child of node) stack.push([child, depth + 1]);
+    else if (isContainer(node)) for (const key of Object.keys(node)) stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+  }
+  return deepest;
+}
+
+/** Refuses a value of `depth` landing at `path` when the document would nest deeper than a manifest may. */
+function checkDepth(path: string, depth: number): void {
+  if (pointerTokens(path).length + depth > MAX_DEPTH) throw new PatchError('path', `the document would nest deeper than ${MAX_DEPTH} levels.`);
 }
 
 /** Structural equality of JSON data, charged to the budget. */
@@ -176,7 +201,8 @@ function add(doc: unknown, pointer: string, value: unknown): unknown {
 function applyOne(doc: unknown, weight: number, operation: PatchOperation, budget: PatchBudget): [unknown, number] {
   switch (operation.op) {
     case 'add': {
-      const [value, added] = copyOf(operation.value, budget);
+      const [value, added, depth] = copyOf(operation.value, budget);
+      checkDepth(operation.path, depth);
       const replaced = operation.path === '' ? weight : 0;
       return [add(doc, operation.path, value), weight - replaced + added];
     }
@@ -184,7 +210,8 @@ function applyOne(doc: unknown, weight: number, operation: PatchOperation, budge
       return [doc, weight - measure(remove(doc, operation.path, 'path'), budget)];
     case 'replace': {
       const old = measure(get(doc, operation.path, 'path'), budget);
-      const [value, added] = copyOf(operation.value, budget);
+      const [value, added, depth] = copyOf(operation.value, budget);
+      checkDepth(operation.path, depth);
       if (operation.path === '') return [value, added];
       remove(doc, operation.path, 'path');
       return [add(doc, operation.path, value), weight - old + added];
@@ -192,10 +219,12 @@ function applyOne(doc: unknown, weight: number, operation: PatchOperation, budge
     case 'move': {
       const from = operation.from ?? '';
       if (operation.path.startsWith(`${from}/`)) throw new PatchError('path', `cannot move "${from}" into its own child "${operation.path}".`);
+      checkDepth(operation.path, depthOf(get(doc, from, 'from'), budget));
       return [add(doc, operation.path, remove(doc, from, 'from')), weight];
     }
     case 'copy': {
-      const [value, added] = copyOf(get(doc, operation.from ?? '', 'from'), budget);
+      const [value, added, depth] = copyOf(get(doc, operation.from ?? '', 'from'), budget);
+      checkDepth(operation.path, depth);
       return [add(doc, operation.path, value), weight + added];
     }
     case 'test':

@@ -19,29 +19,26 @@ const ARGUMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseTemplate(template: string): { placeholders: Placeholder[]; problems: TemplateProblem[] } {
   const placeholders: Placeholder[] = [];
   const problems: TemplateProblem[] = [];
-  // Matches come in order and never overlap, so one cursor tells whether a "{{" lies inside one.
-  let coveredUntil = 0;
-  let unclosedReported = false;
-  const reportUnclosedBefore = (end: number): void => {
-    if (unclosedReported) return;
-    const open = template.indexOf('{{', coveredUntil);
-    if (open >= 0 && open < end) {
-      problems.push({ message: 'Unclosed "{{": close the placeholder with "}}".', offset: open, length: 2 });
-      unclosedReported = true;
-    }
-  };
+  const covered: [number, number][] = [];
   for (const match of template.matchAll(PLACEHOLDER)) {
     const offset = match.index ?? 0;
-    reportUnclosedBefore(offset);
     const name = match[1].trim();
-    coveredUntil = offset + match[0].length;
+    covered.push([offset, offset + match[0].length]);
     if (ARGUMENT_NAME.test(name)) {
       placeholders.push({ name, offset, length: match[0].length });
     } else {
       problems.push({ message: `"${match[0]}" is not a placeholder: write {{argument_name}} with letters, digits and '_'.`, offset, length: match[0].length });
     }
   }
-  reportUnclosedBefore(template.length);
+  // `covered` is in text order and without overlaps, so one pass over both finds an uncovered "{{".
+  let next = 0;
+  for (let i = template.indexOf('{{'); i >= 0; i = template.indexOf('{{', i + 2)) {
+    while (next < covered.length && covered[next][1] <= i) next++;
+    if (next >= covered.length || i < covered[next][0]) {
+      problems.push({ message: 'Unclosed "{{": close the placeholder with "}}".', offset: i, length: 2 });
+      break;
+    }
+  }
   return { placeholders, problems };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Writes the small real artifacts the examples point at: ONNX models (a 4→2 linear layer with
- * softmax), a safetensors LoRA adapter, a JSONL knowledge shard and config/prompt/resource files.
+ * softmax, and one with int64, bool, float64 and string inputs for the probe checks), a
+ * safetensors LoRA adapter, a JSONL knowledge shard and config/prompt/resource files.
  * Deterministic: running it again writes the same bytes, so the digests pinned in the examples hold.
  * Run: node --import tsx scripts/make-example-assets.ts
  */
@@ -20,12 +21,12 @@ function floatTensor(name: string, dims: number[], values: number[]): onnx.ITens
   return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values };
 }
 
-function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | string)[], elemType: onnx.TensorProto.DataType = onnx.TensorProto.DataType.FLOAT): onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -56,6 +57,33 @@ function linearSoftmax(weights: number[], bias: number[], inputName = 'x'): Uint
 write('models/sentiment-2.0.0.onnx', linearSoftmax([0.5, -0.5, 0.25, -0.25, -0.1, 0.1, 0.3, -0.3], [0, 0]));
 write('models/sentiment-2.1.0.onnx', linearSoftmax([-1, 1, -0.5, 0.5, 0.2, -0.2, 1, 1], [0.1, -0.1]));
 write('models/sentiment-bad-input.onnx', linearSoftmax([-1, 1, -0.5, 0.5, 0.2, -0.2, 1, 1], [0.1, -0.1], 'features'));
+
+/**
+ * One input per element type the probe checks care about: `ids` int64 [1, 3] (fixed dims) cast to
+ * float, `mask` bool [N, 3] negated, `scores` float64 [N] doubled, `label` string [1] passed through.
+ */
+function typedInputs(): Uint8Array {
+  const { INT64, BOOL, DOUBLE, STRING, FLOAT } = onnx.TensorProto.DataType;
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'tracing-reload-examples',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'typed_inputs',
+      node: [
+        { opType: 'Cast', input: ['ids'], output: ['ids_float'], name: 'cast', attribute: [{ name: 'to', i: FLOAT, type: onnx.AttributeProto.AttributeType.INT }] },
+        { opType: 'Not', input: ['mask'], output: ['mask_not'], name: 'not' },
+        { opType: 'Add', input: ['scores', 'scores'], output: ['scores_doubled'], name: 'double' },
+        { opType: 'Identity', input: ['label'], output: ['label_out'], name: 'identity' },
+      ],
+      input: [valueInfo('ids', [1, 3], INT64), valueInfo('mask', ['N', 3], BOOL), valueInfo('scores', ['N'], DOUBLE), valueInfo('label', [1], STRING)],
+      output: [valueInfo('ids_float', [1, 3]), valueInfo('mask_not', ['N', 3], BOOL), valueInfo('scores_doubled', ['N'], DOUBLE), valueInfo('label_out', [1], STRING)],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+write('models/typed-inputs.onnx', typedInputs());
 
 /** A safetensors file: 8-byte little-endian header length, JSON header, then the raw tensor bytes. */
 function safetensors(tensors: { name: string; shape: number[] }[]): Uint8Array {

@@ -17,9 +17,13 @@ export interface KnowledgeShard {
   digest: string;
 }
 
+/**
+ * Parses a shard's rows. Errors name the line (and the line an id was first used on), never the
+ * row's content: the shard is a file named by a manifest, and messages end up in traces.
+ */
 export function parseShard(text: string, meta: { index: string; shard: string; embeddingDim?: number; digest: string }, pointer?: string): KnowledgeShard {
   const rows: KnowledgeRow[] = [];
-  const seen = new Set<string>();
+  const lineOfId = new Map<string, number>();
   let dim = meta.embeddingDim;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -28,23 +32,46 @@ export function parseShard(text: string, meta: { index: string; shard: string; e
     const fail = (why: string): never => {
       throw new ReloadStepError('KnowledgeInvalid', `${meta.index}/${meta.shard} line ${i + 1}: ${why}.`, pointer);
     };
-    let row: Record<string, unknown>;
+    let row: unknown;
     try {
-      row = JSON.parse(line) as Record<string, unknown>;
+      row = JSON.parse(line);
     } catch {
       return fail('not JSON');
     }
-    const { id, vector, ...payload } = row ?? {};
-    if (typeof id !== 'string') fail('no string "id"');
-    if (seen.has(id as string)) fail(`id "${String(id)}" appears twice`);
-    seen.add(id as string);
-    if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number' && Number.isFinite(x))) fail('no "vector" of finite numbers');
-    dim ??= (vector as number[]).length;
-    if ((vector as number[]).length !== dim) fail(`vector has ${(vector as number[]).length} numbers, embeddingDim is ${dim}`);
-    const values = Float32Array.from(vector as number[]);
-    rows.push({ id: id as string, vector: values, norm: Math.hypot(...values), payload });
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) return fail('not a JSON object');
+    const { id, vector, ...payload } = row as Record<string, unknown>;
+    if (typeof id !== 'string') return fail('no string "id"');
+    const first = lineOfId.get(id);
+    if (first !== undefined) fail(`its id is already the id of line ${first}; ids are unique within a shard`);
+    lineOfId.set(id, i + 1);
+    if (!Array.isArray(vector)) return fail('no "vector" array');
+    dim ??= vector.length;
+    if (vector.length !== dim) fail(`vector has ${vector.length} numbers, embeddingDim is ${dim}`);
+    const values = new Float32Array(vector.length);
+    for (let j = 0; j < vector.length; j++) {
+      const x: unknown = vector[j];
+      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`vector[${j}] is not a finite number`);
+      values[j] = x as number;
+    }
+    rows.push({ id, vector: values, norm: euclideanNorm(values), payload });
   }
   return { index: meta.index, shard: meta.shard, embeddingDim: dim ?? 0, rows, digest: meta.digest };
+}
+
+/**
+ * √(Σ x²), scaled by the largest magnitude so that large values do not overflow. A loop: spreading
+ * a long vector into Math.hypot overflows the call stack.
+ */
+export function euclideanNorm(values: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
+  if (largest === 0 || !Number.isFinite(largest)) return largest;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const scaled = values[i] / largest;
+    sum += scaled * scaled;
+  }
+  return largest * Math.sqrt(sum);
 }
 
 export interface SearchHit {
@@ -54,18 +81,54 @@ export interface SearchHit {
   payload: Record<string, unknown>;
 }
 
-/** The k rows most similar (cosine) to `query` across the shards. */
+/** Best first: higher score, then id. */
+function ranksBefore(a: SearchHit, b: SearchHit): boolean {
+  return (b.score - a.score || a.id.localeCompare(b.id)) < 0;
+}
+
+/**
+ * The k rows most similar (cosine) to `query` across the shards, in O(n log k): a heap keeps the
+ * k best so far, its root the worst of them.
+ */
 export function searchShards(shards: Iterable<KnowledgeShard>, query: readonly number[], k: number): SearchHit[] {
-  const queryNorm = Math.hypot(...query);
-  const hits: SearchHit[] = [];
+  const queryNorm = euclideanNorm(query);
+  const heap: SearchHit[] = [];
+  const limit = Math.max(0, Math.floor(k));
   for (const shard of shards) {
     if (shard.embeddingDim !== query.length) throw new Error(`query has ${query.length} dimensions, shard ${shard.index}/${shard.shard} has ${shard.embeddingDim}`);
     for (const row of shard.rows) {
       let dot = 0;
       for (let i = 0; i < query.length; i++) dot += query[i] * row.vector[i];
-      const score = row.norm === 0 || queryNorm === 0 ? 0 : dot / (row.norm * queryNorm);
-      hits.push({ id: row.id, shard: shard.shard, score, payload: row.payload });
+      const hit = { id: row.id, shard: shard.shard, score: row.norm === 0 || queryNorm === 0 ? 0 : dot / (row.norm * queryNorm), payload: row.payload };
+      if (heap.length < limit) pushHit(heap, hit);
+      else if (limit > 0 && ranksBefore(hit, heap[0])) replaceWorst(heap, hit);
     }
   }
-  return hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, k);
+  return heap.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+}
+
+/** Min-heap by rank: a parent ranks after (is worse than) its children. */
+function pushHit(heap: SearchHit[], hit: SearchHit): void {
+  let i = heap.push(hit) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!ranksBefore(heap[parent], heap[i])) break;
+    [heap[parent], heap[i]] = [heap[i], heap[parent]];
+    i = parent;
+  }
+}
+
+function replaceWorst(heap: SearchHit[], hit: SearchHit): void {
+  heap[0] = hit;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    const right = left + 1;
+    let worst = i;
+    if (left < heap.length && ranksBefore(heap[worst], heap[left])) worst = left;
+    if (right < heap.length && ranksBefore(heap[worst], heap[right])) worst = right;
+    if (worst === i) return;
+    [heap[worst], heap[i]] = [heap[i], heap[worst]];
+    i = worst;
+  }
 }

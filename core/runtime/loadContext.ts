@@ -1,14 +1,20 @@
 /** Loading configs, flags, prompts, resources, adapters and knowledge shards into a generation draft. */
-import Ajv2020 from 'ajv/dist/2020';
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
 import { parseTemplate } from '../templates';
+import { LineIndex } from '../lineIndex';
+import { readAliased } from '../deprecations';
 import { ReloadStepError } from '../errors';
+import { compileConfigSchema, firstSchemaError } from './configSchema';
+import { parseConfigSource } from './configSource';
 import { fileStepError, requireLocalPath, statFile } from './localPath';
 import type { FlagDefinition } from './flags';
 import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
 import { parseShard } from './knowledge';
 import { loraShape, parseSafetensorsHeader } from './safetensors';
 import type { ArtifactSource, StagedArtifact } from './stage';
+
+/** Problems listed in one message; the rest are counted. */
+const MAX_LISTED = 5;
 
 /** What a loaded change does to the next generation. */
 export type DraftUpdate = (draft: GenerationDraft) => void;
@@ -28,26 +34,15 @@ async function readLocal(source: ArtifactSource, uri: string, pointer: string, t
 
 export function loadConfig(spec: JsonObject, pointer: string, staged: StagedArtifact | undefined): DraftUpdate {
   const id = asString(own(spec, 'id')) ?? '';
-  let data = own(spec, 'data');
-  if (staged) {
-    try {
-      data = JSON.parse(text(staged));
-    } catch {
-      throw new ReloadStepError('ConfigInvalid', `${staged.uri} is not JSON.`, `${pointer}/source/uri`);
-    }
-  }
+  const data = staged ? parseConfigSource(text(staged), staged.uri, `${pointer}/source`) : own(spec, 'data');
   const schema = own(spec, 'schema');
   if (schema !== undefined) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    let validate;
-    try {
-      validate = ajv.compile(schema as object);
-    } catch (e) {
-      throw new ReloadStepError('ConfigInvalid', `The config's schema is not a valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, `${pointer}/schema`);
-    }
-    if (!validate(data)) {
-      const problems = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '(root)'} ${e.message ?? e.keyword}`);
-      throw new ReloadStepError('ConfigInvalid', `The config does not satisfy its schema: ${problems.join('; ')}.`, staged ? `${pointer}/source` : `${pointer}/data`);
+    const error = firstSchemaError(compileConfigSchema(schema, `${pointer}/schema`), data);
+    if (error) {
+      const why = `${error.message ?? error.keyword} (schema ${error.schemaPath})`;
+      // A file's keys are its content: its errors name the schema's part, never the file's path to the value.
+      if (staged) throw new ReloadStepError('ConfigInvalid', `The config in ${staged.uri} does not satisfy its schema: a value ${why}.`, `${pointer}/source`);
+      throw new ReloadStepError('ConfigInvalid', `The config does not satisfy its schema: ${error.instancePath || '(root)'} ${why}.`, `${pointer}/data${error.instancePath}`);
     }
   }
   const state: ConfigState = { id, version: asString(own(spec, 'version')), data, digest: staged?.digest };
@@ -63,18 +58,36 @@ export function loadFlagSet(spec: JsonObject): DraftUpdate {
 export async function loadPrompt(spec: JsonObject, pointer: string, source: ArtifactSource): Promise<DraftUpdate> {
   const name = asString(own(spec, 'name')) ?? '';
   const file = asString(own(spec, 'templateFile'));
-  const template = file !== undefined ? await readLocal(source, file, `${pointer}/templateFile`, 'TemplateInvalid') : (asString(own(spec, 'template')) ?? asString(own(spec, 'text')) ?? '');
+  const template = file !== undefined ? await readLocal(source, file, `${pointer}/templateFile`, 'TemplateInvalid') : (asString(readAliased(spec, 'mcp-context/v2', ['spec', 'prompts', '*'], 'template')?.value) ?? '');
   const args = asArray(own(spec, 'arguments')).map((a) => ({
     name: asString(own(asObject(a), 'name')) ?? '',
     description: asString(own(asObject(a), 'description')),
     required: own(asObject(a), 'required') === true,
   }));
+  const declared = new Set(args.map((a) => a.name));
   const { placeholders, problems } = parseTemplate(template);
-  const undeclared = placeholders.filter((p) => !args.some((a) => a.name === p.name)).map((p) => p.name);
-  const unused = args.filter((a) => a.required && !placeholders.some((p) => p.name === a.name)).map((a) => a.name);
+  const undeclared = placeholders.filter((p) => !declared.has(p.name));
+  const used = new Set(placeholders.map((p) => p.name));
+  const unused = args.filter((a) => a.required && !used.has(a.name)).map((a) => `required argument "${a.name}" is unused`);
   if (problems.length > 0 || undeclared.length > 0 || unused.length > 0) {
-    const why = [...problems.map((p) => p.message), ...undeclared.map((n) => `{{${n}}} is not a declared argument`), ...unused.map((n) => `required argument "${n}" is unused`)];
-    throw new ReloadStepError('TemplateInvalid', `Prompt "${name}": ${why.join('; ')}.`, file !== undefined ? `${pointer}/templateFile` : pointer);
+    let why: string[];
+    if (file === undefined) {
+      why = [...problems.map((p) => p.message), ...undeclared.map((p) => `{{${p.name}}} is not a declared argument`), ...unused];
+    } else {
+      // A template file's text is never quoted (the agent reads files named by manifests from the network): positions only.
+      const lines = new LineIndex(template);
+      const at = (offset: number): string => {
+        const { line, character } = lines.positionAt(offset);
+        return `line ${line + 1}, column ${character + 1}`;
+      };
+      why = [
+        ...problems.map((p) => `${at(p.offset)}: a malformed placeholder (write {{argument_name}} with letters, digits and '_')`),
+        ...undeclared.map((p) => `${at(p.offset)}: a placeholder for an argument the prompt does not declare`),
+        ...unused,
+      ];
+    }
+    const shown = why.length > MAX_LISTED ? [...why.slice(0, MAX_LISTED), `and ${why.length - MAX_LISTED} more`] : why;
+    throw new ReloadStepError('TemplateInvalid', `Prompt "${name}": ${shown.join('; ')}.`, file !== undefined ? `${pointer}/templateFile` : pointer);
   }
   const state: PromptState = { name, version: asString(own(spec, 'version')), title: asString(own(spec, 'title')), description: asString(own(spec, 'description')), arguments: args, template };
   return (draft) => void draft.prompts.set(name, state);
@@ -105,11 +118,15 @@ export function loadAdapter(spec: JsonObject, pointer: string, staged: StagedArt
   }
   const wanted = asArray(own(spec, 'targetModules')).filter((m): m is string => typeof m === 'string');
   if (wanted.length > 0) {
+    // Only the manifest's own module names are quoted; the file's are named by tensor position.
     const missing = wanted.filter((m) => !shape.modules.includes(m));
-    const extra = shape.modules.filter((m) => !wanted.includes(m));
+    const extra = shape.moduleTensors.filter((_, i) => !wanted.includes(shape.modules[i]));
     if (missing.length > 0 || extra.length > 0) {
-      const parts = [missing.length > 0 ? `no tensors for ${missing.join(', ')}` : '', extra.length > 0 ? `tensors for undeclared ${extra.join(', ')}` : ''].filter(Boolean);
-      throw new ReloadStepError('AdapterMismatch', `The adapter has ${parts.join(' and ')} (it adapts ${shape.modules.join(', ')}).`, `${pointer}/targetModules`);
+      const parts = [
+        missing.length > 0 ? `no tensors for ${missing.join(', ')}` : '',
+        extra.length > 0 ? `tensors for ${extra.length} module${extra.length === 1 ? '' : 's'} targetModules does not list (first tensor${extra.length === 1 ? '' : 's'} ${extra.map((i) => `#${i}`).join(', ')} in the header)` : '',
+      ].filter(Boolean);
+      throw new ReloadStepError('AdapterMismatch', `The adapter has ${parts.join(' and ')}; it adapts ${shape.modules.length} module${shape.modules.length === 1 ? '' : 's'}: list exactly those in targetModules.`, `${pointer}/targetModules`);
     }
   }
   const width = model?.inputs[0]?.shape?.at(-1);
@@ -140,7 +157,7 @@ export function loadKnowledge(spec: JsonObject, pointer: string, staged: StagedA
     };
   }
   if (!staged) throw new ReloadStepError('KnowledgeInvalid', `Shard ${index}/${shardId} has no artifact to upsert.`, pointer);
-  const shard = parseShard(text(staged), { index, shard: shardId, embeddingDim: asNumber(own(spec, 'embeddingDim')) ?? asNumber(own(spec, 'dimension')), digest: staged.digest }, `${pointer}/artifact/uri`);
+  const shard = parseShard(text(staged), { index, shard: shardId, embeddingDim: asNumber(readAliased(spec, 'mcp-context/v2', ['spec', 'knowledge', '*'], 'embeddingDim')?.value), digest: staged.digest }, `${pointer}/artifact/uri`);
   return (draft) => {
     const shards = new Map(draft.knowledge.get(index) ?? []);
     shards.set(shardId, shard);

@@ -4,23 +4,27 @@
  */
 import * as ort from 'onnxruntime-web';
 import type { DType, ModelEngine, ModelSession, TensorData, TensorSignature } from './modelEngine';
+import { tensorProblem } from './tensorFeeds';
 
 export interface OnnxEngineOptions {
   /** Folder holding ort-wasm-simd-threaded.{mjs,wasm} when bundled; defaults to the package's own. */
   wasmDir?: string;
 }
 
+/** Values are checked first (tensorFeeds.ts), so each conversion is exact. */
 const TYPED: Partial<Record<DType, (data: TensorData['data']) => ort.Tensor['data']>> = {
   float32: (d) => Float32Array.from(d as number[]),
   float64: (d) => Float64Array.from(d as number[]),
   int32: (d) => Int32Array.from(d as number[]),
-  int64: (d) => BigInt64Array.from((d as number[]).map((v) => BigInt(Math.trunc(v)))),
+  int64: (d) => BigInt64Array.from(d as number[], (v) => BigInt(v)),
   int8: (d) => Int8Array.from(d as number[]),
   int16: (d) => Int16Array.from(d as number[]),
   uint8: (d) => Uint8Array.from(d as number[]),
   uint16: (d) => Uint16Array.from(d as number[]),
   uint32: (d) => Uint32Array.from(d as number[]),
-  bool: (d) => Uint8Array.from((d as boolean[]).map((v) => (v ? 1 : 0))),
+  uint64: (d) => BigUint64Array.from(d as number[], (v) => BigInt(v)),
+  bool: (d) => Uint8Array.from(d as boolean[], (v) => (v ? 1 : 0)),
+  string: (d) => [...(d as string[])],
 };
 
 function signatureOf(meta: ort.InferenceSession.ValueMetadata): TensorSignature {
@@ -42,8 +46,9 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): ModelEngine {
       let session: ort.InferenceSession;
       try {
         session = await ort.InferenceSession.create(bytes);
-      } catch (e) {
-        throw new Error(`not a loadable ONNX model: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      } catch {
+        // onnxruntime's message can quote the file (node and tensor names): it is not passed on.
+        throw new Error(`not a loadable ONNX model (onnxruntime-web could not create a session from its ${bytes.byteLength} bytes)`);
       }
       const inputs = session.inputNames.map((_, i) => signatureOf(session.inputMetadata[i]));
       const outputs = session.outputNames.map((_, i) => signatureOf(session.outputMetadata[i]));
@@ -52,14 +57,15 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): ModelEngine {
         outputs,
         async run(feeds) {
           const tensors: Record<string, ort.Tensor> = {};
-          for (const input of inputs) {
-            const feed = feeds[input.name];
-            if (!feed) throw new Error(`missing input "${input.name}"`);
-            const dtype = (feed.dtype ?? input.dtype) as DType;
-            const convert = TYPED[dtype];
-            if (!convert) throw new Error(`input "${input.name}": dtype ${dtype} is not supported by the local runtime`);
-            tensors[input.name] = new ort.Tensor(dtype as 'float32', convert(feed.data) as Float32Array, feed.dims);
-          }
+          // Inputs are named by their position: their names are the model file's content.
+          inputs.forEach((input, index) => {
+            const feed = Object.prototype.hasOwnProperty.call(feeds, input.name) ? feeds[input.name] : undefined;
+            if (!feed) throw new Error(`no tensor for the model's input #${index}`);
+            const problem = tensorProblem(input, feed);
+            if (problem) throw new Error(`the tensor for the model's input #${index} ${problem.message}`);
+            const dtype = input.dtype as DType;
+            tensors[input.name] = new ort.Tensor(dtype as 'float32', TYPED[dtype]!(feed.data) as Float32Array, feed.dims);
+          });
           const result = await session.run(tensors);
           const out: Record<string, TensorData> = {};
           for (const name of session.outputNames) out[name] = toPlain(result[name]);

@@ -122,7 +122,7 @@ test('completion offers declared ids, versions, targets, files and template argu
     ['reload/v2', undefined],
   ]);
   const files = await at(7, lines[7].indexOf('models/') + 7);
-  assert.deepEqual(files.items.map((i) => i.label).sort(), ['sentiment-2.0.0.onnx', 'sentiment-2.1.0.onnx', 'sentiment-bad-input.onnx']);
+  assert.deepEqual(files.items.map((i) => i.label).sort(), ['sentiment-2.0.0.onnx', 'sentiment-2.1.0.onnx', 'sentiment-bad-input.onnx', 'typed-inputs.onnx']);
   const properties = await at(3, 15);
   const labels = properties.items.map((i) => i.label);
   for (const expected of ['expires', 'initiator', 'labels', 'annotations']) assert.ok(labels.includes(expected), `schema completion offers ${expected}: ${labels.join(', ')}`);
@@ -221,7 +221,7 @@ test('hover shows the schema description, the reference target and the artifact 
     const result: Hover = await client.request('textDocument/hover', { textDocument: { uri }, position: find(needle) });
     return typeof result.contents === 'object' && 'value' in result.contents ? result.contents.value : '';
   };
-  assert.match(await hoverAt('"serial"'), /Ordering number, 1 or more/);
+  assert.match(await hoverAt('"serial"'), /Ordering number, 1 to 9007199254740991/);
   assert.match(await hoverAt('"config:sentiment-preprocess"'), /\*\*→ config:sentiment-preprocess\*\*: Config change `sentiment-preprocess`, from `config\/sentiment-preprocess\.json`/);
   assert.match(await hoverAt('"models/sentiment-2.1.0.onnx"'), /269 bytes[\s\S]*Digest pinned and \*\*matches\*\* the file/);
 });

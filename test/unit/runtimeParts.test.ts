@@ -50,7 +50,7 @@ test('knowledge shards: rows checked, cosine search across shards', () => {
     ['b', 1],
     ['c', 0.707],
   ]);
-  assert.throws(() => parseShard('{"id":"a","vector":[1]}\n{"id":"a","vector":[2]}', { index: 'kb', shard: 's', digest: 'd' }), /line 2: id "a" appears twice/);
+  assert.throws(() => parseShard('{"id":"a","vector":[1]}\n{"id":"a","vector":[2]}', { index: 'kb', shard: 's', digest: 'd' }), /kb\/s line 2: its id is already the id of line 1; ids are unique within a shard\./);
   assert.throws(() => parseShard('{"id":"a","vector":[1,2,3]}', { index: 'kb', shard: 's', embeddingDim: 2, digest: 'd' }), /vector has 3 numbers, embeddingDim is 2/);
 });
 
@@ -58,7 +58,7 @@ test('safetensors headers are parsed and LoRA shapes checked', () => {
   const bytes = readFileSync(join(EXAMPLES, 'adapters', 'support-lora-7.safetensors'));
   const header = parseSafetensorsHeader(bytes);
   assert.equal(header.tensors.size, 4);
-  assert.deepEqual(loraShape(header), { rank: 8, modules: ['q_proj', 'v_proj'], inputWidth: 4 });
+  assert.deepEqual(loraShape(header), { rank: 8, modules: ['q_proj', 'v_proj'], moduleTensors: [0, 2], inputWidth: 4 });
   assert.throws(() => parseSafetensorsHeader(Buffer.from([1, 2, 3])), /shorter than its 8-byte header length/);
   const lying = Buffer.from(bytes);
   lying.writeBigUInt64LE(10_000_000n, 0);
@@ -84,7 +84,7 @@ test('a config that breaks its inline schema fails at load with ConfigInvalid', 
   const runtime = newRuntime();
   try {
     const { outcome } = await runFile(runtime, file);
-    assert.deepEqual(outcome.error && [outcome.error.step, outcome.error.type, outcome.error.pointer], ['reload.load', 'ConfigInvalid', '/spec/changes/0/data']);
+    assert.deepEqual(outcome.error && [outcome.error.step, outcome.error.type, outcome.error.pointer], ['reload.load', 'ConfigInvalid', '/spec/changes/0/data/rpm']);
     assert.match(outcome.error!.message, /\/rpm must be >= 1/);
   } finally {
     await runtime.dispose();

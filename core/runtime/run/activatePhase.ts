@@ -18,7 +18,7 @@ async function probe(state: RunState, check: HealthCheck): Promise<unknown> {
     await runStep(state, 'reload.probe', attributes, async (span) => {
       const model = ref?.kind === 'model' ? modelFor(state, ref.id) : undefined;
       if (!model) throw new ReloadStepError('ProbeFailed', `${check.change?.text ?? '(no change)'} is neither staged by this manifest nor served.`, `${check.pointer}/change`);
-      const result = await runProbe(state.request.runtime, model, check.spec, check.pointer);
+      const result = await runProbe(state.request.runtime, model, check.spec, check.pointer, check.maxLatency);
       span.setAttribute('reload.probe.latency_ms', result.latencyMs);
       if (result.maxAbsError !== undefined) span.setAttribute('reload.probe.max_abs_error', result.maxAbsError);
     });
