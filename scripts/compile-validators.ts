@@ -6,11 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
-import { createAjv, registerSchemas, schemasDigest, validatorRefs } from '../core/compiledSchemas';
+import { appendErrorsInPlace, createAjv, registerSchemas, schemasDigest, validatorRefs } from '../core/compiledSchemas';
 
 const ajv = createAjv({ code: { source: true } });
 registerSchemas(ajv);
-const code = standaloneCode(ajv, validatorRefs());
+const code = appendErrorsInPlace(standaloneCode(ajv, validatorRefs()));
 const out = join(__dirname, '..', 'core', 'generated');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'validators.js'), `${code}\nexports.schemasDigest = ${JSON.stringify(schemasDigest())};\n`);

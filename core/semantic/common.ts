@@ -49,6 +49,23 @@ export function checkUniqueNames(entries: Iterable<[string, unknown]>, what: str
   return findings;
 }
 
+/**
+ * The items of an array that the schema says must be unique (`uniqueItems`, checked here with a
+ * set rather than by ajv's pairwise comparison): each repeat is reported at its position.
+ */
+export function checkUniqueItems(items: unknown, pointer: string): Finding[] {
+  if (!Array.isArray(items)) return [];
+  const findings: Finding[] = [];
+  const first = new Map<string, number>();
+  items.forEach((item, index) => {
+    const key = JSON.stringify(item) ?? 'undefined';
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, index);
+    else findings.push(finding('duplicate-item', `${pointer}/${index}`, 'value', `Duplicate of item ${earlier}: remove it.`));
+  });
+  return findings;
+}
+
 export function checkTargets(model: ManifestModel, options: SemanticOptions): Finding[] {
   if (!options.knownTargets) return [];
   const known = new Set(options.knownTargets);

@@ -4,7 +4,7 @@ import { readAliased } from '../deprecations';
 import { refKey } from '../model/refs';
 import type { ManifestChange, ManifestModel } from '../model/types';
 import { parseTemplate } from '../templates';
-import { checkArtifactDigest, checkTargets, checkUniqueNames, listNames, type SemanticOptions } from './common';
+import { checkArtifactDigest, checkTargets, checkUniqueItems, checkUniqueNames, listNames, type SemanticOptions } from './common';
 import { asObject, asString, objectsOf, own, type JsonObject } from './read';
 import { checkSessions } from './sessions';
 
@@ -15,14 +15,17 @@ const NAME_FIELDS: Partial<Record<ManifestChange['kind'], [field: string, what: 
 };
 
 export function checkContextManifest(root: JsonObject, model: ManifestModel, options: SemanticOptions): Finding[] {
-  if (!asObject(own(root, 'spec'))) return [];
-  const findings: Finding[] = [];
+  const spec = asObject(own(root, 'spec'));
+  if (!spec) return [];
+  const findings: Finding[] = [...checkUniqueItems(own(spec, 'targets'), '/spec/targets')];
   const byKind = (kind: ManifestChange['kind']): ManifestChange[] => model.changes.filter((change) => change.kind === kind);
   for (const [kind, [field, what]] of Object.entries(NAME_FIELDS) as [ManifestChange['kind'], [string, string]][]) {
     findings.push(...checkUniqueNames(byKind(kind).map((change) => [`${change.pointer}/${field}`, own(change.spec, field)]), what));
   }
   for (const prompt of byKind('Prompt')) findings.push(...checkPrompt(prompt, model));
-  for (const adapter of byKind('Adapter')) findings.push(...checkArtifactDigest(adapter.artifact), ...checkBaseModel(adapter, options));
+  for (const adapter of byKind('Adapter')) {
+    findings.push(...checkArtifactDigest(adapter.artifact), ...checkUniqueItems(own(adapter.spec, 'targetModules'), `${adapter.pointer}/targetModules`), ...checkBaseModel(adapter, options));
+  }
   const shards = byKind('Knowledge');
   findings.push(
     ...checkUniqueNames(

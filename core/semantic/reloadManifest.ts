@@ -3,7 +3,7 @@ import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
 import { refKey, type RefKind } from '../model/refs';
 import type { ManifestChange, ManifestModel, ReferenceSite } from '../model/types';
-import { checkArtifactDigest, checkTargets, checkUniqueNames, listNames, type AnalysisCache, type SemanticOptions } from './common';
+import { checkArtifactDigest, checkTargets, checkUniqueItems, checkUniqueNames, listNames, type AnalysisCache, type SemanticOptions } from './common';
 import { checkProbe } from './probes';
 import { asObject, asString, field, own, type JsonObject } from './read';
 
@@ -92,7 +92,7 @@ export function checkReloadManifest(root: JsonObject, model: ManifestModel, opti
     const probed = check.change ? resolveReference(analysis, check.change, findings) : undefined;
     findings.push(...checkProbe(check, probed));
   }
-  findings.push(...checkTargets(model, options), ...checkRollout(model));
+  findings.push(...checkUniqueItems(own(spec, 'targets'), '/spec/targets'), ...checkTargets(model, options), ...checkRollout(model));
   const activation = asObject(own(spec, 'activation'));
   if (own(activation, 'deadline') !== undefined && own(activation, 'timeoutSeconds') !== undefined) {
     findings.push(finding('conflicting-properties', '/spec/activation/timeoutSeconds', 'key', '"timeoutSeconds" and "deadline" both set the deadline: remove "timeoutSeconds".'));

@@ -8,7 +8,7 @@ import { refKey } from '../../model/refs';
 import type { HealthCheck } from '../../model/types';
 import type { GenerationDraft } from '../generation';
 import { runProbe } from '../probes';
-import { changeByRef, changeFailed, describeError, isAtomic, liveChanges, manifestOf, modelFor, runStep, StopRun, stopAt, type RunState } from './state';
+import { changeByRef, changeFailed, describeError, isAtomic, liveChanges, manifestOf, modelFor, type RunState, runStep, stopAt, stopIfAborted, StopRun } from './state';
 
 /** Runs one health check; returns its failure (undefined when it passed). */
 async function probe(state: RunState, check: HealthCheck): Promise<unknown> {
@@ -33,6 +33,7 @@ const probedChange = (state: RunState, check: HealthCheck) => (check.change?.ref
 
 /** Pre-activation probes, in manifest order: a failure fails the probed change (and, in atomic mode, the run). */
 export async function probePhase(state: RunState): Promise<void> {
+  stopIfAborted(state, 'reload.probe');
   for (const check of manifestOf(state).healthChecks) {
     if (check.phase === 'postActivate') continue;
     const target = probedChange(state, check);
@@ -47,7 +48,7 @@ export async function probePhase(state: RunState): Promise<void> {
 /** Swaps every change that passed its checks in, in one reference assignment. */
 export async function activatePhase(state: RunState): Promise<void> {
   const { runtime } = state.request;
-  if (state.abort.signal.aborted) throw new StopRun('reload.activate', state.abort.signal.reason);
+  stopIfAborted(state, 'reload.activate');
   const deadline = manifestOf(state).activation.deadline;
   if (deadline?.ms !== undefined && state.now().getTime() - state.startedAt > deadline.ms) {
     throw new StopRun('reload.activate', new ReloadStepError('DeadlineExceeded', `The activation deadline of ${deadline.ms} ms passed before the swap.`, deadline.pointer));

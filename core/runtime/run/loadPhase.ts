@@ -6,9 +6,10 @@ import { loadAdapter, loadConfig, loadFlagSet, loadKnowledge, loadPrompt, loadRe
 import { loadModel } from '../loadModel';
 import { planReload } from '../plan';
 import { loadSessionChange } from '../sessionChanges';
-import { changeFailed, manifestOf, modelFor, runStep, stopAt, type ChangeState, type RunState } from './state';
+import { changeFailed, type ChangeState, manifestOf, modelFor, type RunState, runStep, stopAt, stopIfAborted } from './state';
 
 export async function loadPhase(state: RunState): Promise<void> {
+  stopIfAborted(state, 'reload.load');
   const plan = planReload(manifestOf(state));
   const byChange = new Map(state.changes.map((c) => [c.change, c]));
   for (const wave of plan.waves) {

@@ -1,9 +1,10 @@
 /** `reload.stage`: every artifact resolved, hashed and checked, concurrently (hashing is the floor of this phase). */
 import { fileStepError } from '../localPath';
 import { stageArtifact } from '../stage';
-import { changeFailed, runStep, stopAt, type ChangeState, type RunState } from './state';
+import { changeFailed, type ChangeState, type RunState, runStep, stopAt, stopIfAborted } from './state';
 
 export async function stagePhase(state: RunState): Promise<void> {
+  stopIfAborted(state, 'reload.stage');
   const staged = state.changes.filter((c) => c.change.artifact !== undefined);
   await Promise.all(staged.map((change) => stageOne(state, change).catch((error: unknown) => changeFailed(state, change, 'reload.stage', error)))).catch(stopAt('reload.stage'));
 }

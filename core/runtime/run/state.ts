@@ -87,6 +87,11 @@ export function manifestOf(state: RunState): ManifestModel {
 
 export const isAtomic = (state: RunState): boolean => manifestOf(state).activation.mode === 'atomic';
 
+/** Stops the run before `step` when it was aborted (the activation deadline passed, or the caller cancelled). */
+export function stopIfAborted(state: RunState, step: string): void {
+  if (state.abort.signal.aborted) throw new StopRun(step, state.abort.signal.reason);
+}
+
 /** Runs one step as a child span of the run, with progress events around it. */
 export async function runStep<T>(state: RunState, name: string, attributes: Record<string, string | number | boolean>, run: (span: Span, context: Context) => Promise<T>, ref?: string): Promise<T> {
   const progress = state.request.onProgress;

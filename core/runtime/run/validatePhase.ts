@@ -1,7 +1,7 @@
 /** The first two phases: `reload.validate` (the editor's checks, and the manifest model) and `reload.verify` (what a run needs before it touches anything). */
 import { ReloadStepError } from '../../errors';
 import { validateManifest } from '../../validate';
-import { describeError, manifestOf, runStep, stopAt, type RunState } from './state';
+import { describeError, manifestOf, type RunState, runStep, stopAt, stopIfAborted } from './state';
 
 /** Validates the text and reads the manifest model; an invalid or legacy manifest stops the run here. */
 export async function validatePhase(state: RunState): Promise<void> {
@@ -9,7 +9,8 @@ export async function validatePhase(state: RunState): Promise<void> {
   await runStep(state, 'reload.validate', {}, async () => {
     const result = validateManifest(request.text, { languageId: request.languageId, now: state.now() });
     state.diagnostics = result.diagnostics;
-    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    // Expiry is refused at reload.verify (DESIGN.md §5), with its own error type.
+    const errors = result.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'manifest-expired');
     if (errors.length > 0) {
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
       throw new ReloadStepError('InvalidManifest', `${errors[0].message}${more}`, errors[0].pointer);
@@ -43,6 +44,7 @@ function startDeadline(state: RunState): void {
 
 /** What the run needs before staging: not expired; in apply mode also a uid, a serial and pinned digests. */
 export async function verifyPhase(state: RunState): Promise<void> {
+  stopIfAborted(state, 'reload.verify');
   await runStep(state, 'reload.verify', {}, async () => {
     const { metadata } = manifestOf(state);
     // `!(at > now)` is also true for NaN: a timestamp that is not a real moment never means "never expires".
