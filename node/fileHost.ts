@@ -1,12 +1,10 @@
 /** `FileHost` and `ArtifactSource` on Node's file system, for a manifest at `manifestPath`. */
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resolveArtifactPath } from '../core/artifactPath';
 import type { FileHost } from '../core/localFiles';
-import type { ArtifactSource } from '../core/runtime/stage';
-
-/** Large reads keep hashing, not system calls, the bottleneck of staging. */
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+import type { ArtifactFile, ArtifactSource } from '../core/runtime/stage';
+import { createHttpFetcher, type HttpFetchLimits } from './httpFetch';
 
 export function nodeFileHost(manifestPath: string): FileHost {
   const base = dirname(resolve(manifestPath));
@@ -24,15 +22,38 @@ export function nodeFileHost(manifestPath: string): FileHost {
   };
 }
 
+/**
+ * Opens a regular file for staging. O_NONBLOCK: a path swapped for a FIFO after it was stat'ed
+ * would otherwise block the open (and a thread-pool thread) until a writer appears; it has no
+ * effect on regular files, and anything that is not one is refused.
+ */
+export async function openArtifactFile(path: string): Promise<ArtifactFile> {
+  const handle = await fs.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const stat = await handle.stat().catch(async (e: unknown) => {
+    await handle.close();
+    throw e;
+  });
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new Error('it is no longer a regular file');
+  }
+  return {
+    read: async (target, offset, length, position) => (await handle.read(target, offset, length, position)).bytesRead,
+    close: () => handle.close(),
+  };
+}
+
 export interface NodeArtifactSourceOptions {
-  /** Allow http(s) artifacts (fetched with the global fetch). */
+  /** Allow http(s) artifacts, fetched within `http` limits. */
   allowHttp?: boolean;
+  /** Timeouts and redirects for http(s) artifacts (defaults: DEFAULT_HTTP_FETCH_LIMITS). */
+  http?: Partial<HttpFetchLimits>;
 }
 
 export function nodeArtifactSource(manifestPath: string, options: NodeArtifactSourceOptions = {}): ArtifactSource {
   return {
     ...nodeFileHost(manifestPath),
-    openStream: (path) => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }),
-    fetch: options.allowHttp ? (url) => fetch(url) : undefined,
+    openFile: openArtifactFile,
+    fetch: options.allowHttp ? createHttpFetcher(options.http) : undefined,
   };
 }
