@@ -5,11 +5,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReloadStepError } from '../../core/errors';
+import { ByteBudget } from '../../core/runtime/byteBudget';
 import { createStager } from '../../core/runtime/stager';
 import type { ArtifactSource } from '../../core/runtime/stage';
 import { expectStepError, POINTER, sha256, sourceIn, workspace } from '../support/staging';
 
-test('an artifact named twice in one run is read once; each name gets its own uri and digest check', async (t) => {
+test('an artifact named twice in one run is read once; each name gets its own uri and digest check', { timeout: 10_000 }, async (t) => {
   const content = randomBytes(300_000);
   const dir = workspace(t, { 'model.bin': content });
   const source = sourceIn(dir);
@@ -37,7 +38,7 @@ test('an artifact named twice in one run is read once; each name gets its own ur
   assert.equal(stager.retainedBytes, 0);
 });
 
-test('a shared read failing puts the error under each caller\'s pointer', async (t) => {
+test('a shared read failing puts the error under each caller\'s pointer', { timeout: 10_000 }, async (t) => {
   const dir = workspace(t, { 'model.bin': new Uint8Array(10) });
   const stager = createStager({ source: sourceIn(dir) });
   const results = await Promise.allSettled([0, 1].map((i) => stager.stage({ uri: 'model.bin', size: 11 }, { retain: true, pointer: `/spec/changes/${i}/artifact` })));
@@ -51,7 +52,7 @@ test('a shared read failing puts the error under each caller\'s pointer', async 
   assert.equal(stager.retainedBytes, 0);
 });
 
-test('kept bytes never exceed the memory cap: stagings wait for releases, and all succeed', async (t) => {
+test('kept bytes never exceed the memory cap: stagings wait for releases, and all succeed', { timeout: 10_000 }, async (t) => {
   const cap = 1_000_000;
   const size = 600_000;
   const contents = [0, 1, 2].map(() => randomBytes(size));
@@ -85,7 +86,7 @@ test('kept bytes never exceed the memory cap: stagings wait for releases, and al
   assert.equal(stager.retainedBytes, 0);
 });
 
-test('an artifact larger than the memory cap is refused before it is read', async (t) => {
+test('an artifact larger than the memory cap is refused before it is read', { timeout: 10_000 }, async (t) => {
   const dir = workspace(t, { 'model.bin': new Uint8Array(2_000) });
   const source = sourceIn(dir);
   const stager = createStager({ source, maxRetainedBytes: 1_000 });
@@ -98,13 +99,20 @@ test('an artifact larger than the memory cap is refused before it is read', asyn
   assert.equal(hashed.size, 2_000);
 });
 
-test('a staging waiting for memory stops when its signal aborts, and the others go on', async (t) => {
+test('a staging waiting for memory stops when its signal aborts, and the others go on', { timeout: 10_000 }, async (t) => {
   const dir = workspace(t, { 'a.bin': new Uint8Array(800), 'b.bin': new Uint8Array(800), 'c.bin': new Uint8Array(100) });
-  const source = sourceIn(dir);
+  let statted = (): void => undefined;
+  const bStatted = new Promise<void>((resolve) => (statted = resolve));
+  const source = sourceIn(dir, (path) => path.endsWith('b.bin') && statted());
   const stager = createStager({ source, maxRetainedBytes: 1_000 });
   const first = await stager.stage({ uri: 'a.bin' }, { retain: true });
   const controller = new AbortController();
   const waiting = stager.stage({ uri: 'b.bin' }, { retain: true, signal: controller.signal });
+  // Once b.bin is stat'ed, the rest of the way to the budget is promise continuations: one turn
+  // of the event loop later, it waits in the budget's queue.
+  await bStatted;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stager.retainedBytes, 800);
   const reason = new ReloadStepError('DeadlineExceeded', 'Activation deadline of 1 ms passed.');
   controller.abort(reason);
   await assert.rejects(waiting, (error) => error === reason);
@@ -114,4 +122,35 @@ test('a staging waiting for memory stops when its signal aborts, and the others 
   first.release();
   small.release();
   assert.equal(stager.retainedBytes, 0);
+});
+
+test('the shared read stops when the only caller waiting for it aborts', { timeout: 10_000 }, async (t) => {
+  const dir = workspace(t, { 'model.bin': new Uint8Array(16 * 1024 * 1024) });
+  const source = sourceIn(dir);
+  const stager = createStager({ source });
+  const controller = new AbortController();
+  const reason = new ReloadStepError('DeadlineExceeded', 'Activation deadline of 1 ms passed.');
+  await assert.rejects(stager.stage({ uri: 'model.bin' }, { retain: true, signal: controller.signal, onProgress: () => controller.abort(reason) }), (error) => error === reason);
+  const deadline = Date.now() + 5_000;
+  // The read gives its memory back once it has stopped and closed the file.
+  while (stager.retainedBytes !== 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stager.retainedBytes, 0);
+  assert.equal(source.counts.closes, 1);
+  assert.ok(source.counts.reads <= 3, `${source.counts.reads} reads of 16`);
+});
+
+test('the memory budget serves in order: a small request does not overtake a large one waiting', { timeout: 10_000 }, async () => {
+  const budget = new ByteBudget(1_000);
+  await budget.take(600);
+  const order: string[] = [];
+  const large = budget.take(800).then(() => order.push('large'));
+  const small = budget.take(300).then(() => order.push('small'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, []);
+  budget.give(600);
+  await large;
+  assert.deepEqual(order, ['large']);
+  budget.give(800);
+  await small;
+  assert.deepEqual([order, budget.inUse], [['large', 'small'], 300]);
 });

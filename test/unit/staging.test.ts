@@ -9,7 +9,7 @@ import { ReloadStepError } from '../../core/errors';
 import { stageArtifact } from '../../core/runtime/stage';
 import { bodyOf, expectStepError, MiB, POINTER, sha256, sourceIn, workspace } from '../support/staging';
 
-test('staging keeps exactly the file bytes, and hashes them as node:crypto does', async (t) => {
+test('staging keeps exactly the file bytes, and hashes them as node:crypto does', { timeout: 10_000 }, async (t) => {
   const content = randomBytes(3 * MiB + 5);
   const dir = workspace(t, { 'model.bin': content });
   const source = sourceIn(dir);
@@ -27,7 +27,7 @@ test('staging keeps exactly the file bytes, and hashes them as node:crypto does'
 });
 
 for (const retain of [true, false]) {
-  test(`a file that grows after it was stat'ed is a SizeMismatch, not a truncated read (retain: ${retain})`, async (t) => {
+  test(`a file that grows after it was stat'ed is a SizeMismatch, not a truncated read (retain: ${retain})`, { timeout: 10_000 }, async (t) => {
     const content = randomBytes(2 * MiB + 3);
     const dir = workspace(t, { 'model.bin': content });
     const source = sourceIn(dir, (path) => appendFileSync(path, 'more'));
@@ -49,7 +49,7 @@ for (const retain of [true, false]) {
   });
 }
 
-test('an artifact over the size limit is refused before any byte is read', async (t) => {
+test('an artifact over the size limit is refused before any byte is read', { timeout: 10_000 }, async (t) => {
   const dir = workspace(t, { 'model.bin': new Uint8Array(1001) });
   let fetches = 0;
   const source = {
@@ -70,7 +70,7 @@ test('an artifact over the size limit is refused before any byte is read', async
   assert.deepEqual({ opens: source.counts.opens, fetches }, { opens: 0, fetches: 0 });
 });
 
-test('a fetch that sends past maxBytes is stopped by staging before a byte lands past the limit', async (t) => {
+test('a fetch that sends past maxBytes is stopped by staging before a byte lands past the limit', { timeout: 10_000 }, async (t) => {
   const source = { ...sourceIn(workspace(t, {})), fetch: async () => ({ body: bodyOf([new Uint8Array(1000), new Uint8Array(1000)]) }) };
   await assert.rejects(
     stageArtifact(source, { uri: 'http://127.0.0.1:1/a.bin', size: 1500 }, { retain: true, pointer: POINTER }),
@@ -82,7 +82,7 @@ test('a fetch that sends past maxBytes is stopped by staging before a byte lands
   );
 });
 
-test('aborting stops a local read between chunks and rejects with the signal reason', async (t) => {
+test('aborting stops a local read between chunks and rejects with the signal reason', { timeout: 10_000 }, async (t) => {
   const dir = workspace(t, { 'model.bin': new Uint8Array(16 * MiB) });
   const source = sourceIn(dir);
   const controller = new AbortController();
