@@ -42,135 +42,144 @@ export interface Stager {
   readonly retainedBytes: number;
 }
 
-/** One read of one artifact, shared by the callers that name it. */
-interface SharedRead {
-  result: Promise<StagedArtifact>;
+/** What is known of one read of one artifact, shared by the callers that name it. */
+interface ReadState {
+  key: string;
   settled: boolean;
   /** Callers waiting for the result. */
   waiting: number;
   /** Callers holding the kept bytes (not yet released). */
   holders: number;
   /** Bytes taken from the budget for this read's kept bytes. */
-  reserved: { bytes: number };
+  reserved: number;
   controller: AbortController;
   progress: Set<(bytes: number, total: number | undefined) => void>;
 }
 
+interface SharedRead extends ReadState {
+  result: Promise<StagedArtifact>;
+}
+
 export function createStager(options: StagerOptions): Stager {
-  const budget = new ByteBudget(options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES);
-  const reads = new Map<string, SharedRead>();
+  return new RunStager(options);
+}
 
-  const forget = (key: string, read: SharedRead): void => {
-    budget.give(read.reserved.bytes);
-    read.reserved.bytes = 0;
-    if (reads.get(key) === read) reads.delete(key);
-  };
+class RunStager implements Stager {
+  private readonly budget: ByteBudget;
+  private readonly reads = new Map<string, SharedRead>();
 
-  const start = (key: string, artifact: ArtifactRef, retain: boolean): SharedRead => {
-    const controller = new AbortController();
-    const reserved = { bytes: 0 };
-    const progress = new Set<(bytes: number, total: number | undefined) => void>();
-    const unsizedCap = options.maxUnsizedFetchBytes ?? DEFAULT_MAX_UNSIZED_FETCH_BYTES;
-    // Read under the pointer '' so that each caller's errors can be put under its own pointer.
-    const staging = stageArtifact(options.source, { uri: artifact.uri, size: artifact.size }, {
+  constructor(private readonly options: StagerOptions) {
+    this.budget = new ByteBudget(options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES);
+  }
+
+  get retainedBytes(): number {
+    return this.budget.inUse;
+  }
+
+  async stage(artifact: ArtifactRef, request: StageRequest): Promise<HeldArtifact> {
+    const { signal, pointer, retain } = request;
+    if (signal?.aborted) throw cancellationOf(signal, 'Staging');
+    const location = locateArtifact(this.options.source, artifact, pointer);
+    const key = JSON.stringify([location.kind === 'url' ? location.url : location.path, artifact.size ?? null, retain]);
+    const read = this.reads.get(key) ?? this.start(key, artifact, retain);
+    if (retain) read.holders++;
+    const staged = await this.wait(read, request);
+    try {
+      checkDigest(staged, artifact, pointer);
+    } catch (error) {
+      if (retain) this.release(read);
+      throw error;
+    }
+    let released = !retain;
+    return {
+      ...staged,
+      uri: artifact.uri,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(read);
+      },
+    };
+  }
+
+  /** Starts the one read of an artifact, under the pointer '' so that each caller's errors can be put under its own pointer. */
+  private start(key: string, artifact: ArtifactRef, retain: boolean): SharedRead {
+    const state: ReadState = { key, settled: false, waiting: 0, holders: 0, reserved: 0, controller: new AbortController(), progress: new Set() };
+    const read: SharedRead = Object.assign(state, { result: this.runRead(state, artifact, retain) });
+    this.reads.set(key, read);
+    return read;
+  }
+
+  private runRead(read: ReadState, artifact: ArtifactRef, retain: boolean): Promise<StagedArtifact> {
+    const unsizedCap = this.options.maxUnsizedFetchBytes ?? DEFAULT_MAX_UNSIZED_FETCH_BYTES;
+    const staging = stageArtifact(this.options.source, { uri: artifact.uri, size: artifact.size }, {
       retain,
       pointer: '',
-      signal: controller.signal,
-      maxArtifactBytes: options.maxArtifactBytes,
-      maxUnsizedFetchBytes: retain ? Math.min(unsizedCap, budget.capacity) : unsizedCap,
-      beforeRead: retain
-        ? async (bytes) => {
-            if (bytes > budget.capacity) {
-              const field = artifact.size !== undefined ? '/size' : '/uri';
-              throw new ReloadStepError('ArtifactTooLarge', `${artifact.uri} is ${bytes} bytes, more than the ${budget.capacity} bytes staging may keep in memory at once: it cannot be loaded here; nothing was read.`, field);
-            }
-            await budget.take(bytes, controller.signal);
-            reserved.bytes = bytes;
-          }
-        : undefined,
+      signal: read.controller.signal,
+      maxArtifactBytes: this.options.maxArtifactBytes,
+      maxUnsizedFetchBytes: retain ? Math.min(unsizedCap, this.budget.capacity) : unsizedCap,
+      beforeRead: retain ? (bytes) => this.reserve(read, artifact, bytes) : undefined,
       onProgress: (bytes, total) => {
-        for (const listener of progress) listener(bytes, total);
+        for (const listener of read.progress) listener(bytes, total);
       },
     });
-    const read: SharedRead = {
-      settled: false,
-      waiting: 0,
-      holders: 0,
-      reserved,
-      controller,
-      progress,
-      result: staging.then(
-        (staged) => {
-          read.settled = true;
-          // An unsized fetch reserved its cap; keep the reservation to what arrived.
-          const kept = staged.bytes?.byteLength ?? 0;
-          budget.give(reserved.bytes - kept);
-          reserved.bytes = kept;
-          if (retain && read.holders === 0) forget(key, read);
-          return staged;
-        },
-        (error: unknown) => {
-          read.settled = true;
-          forget(key, read);
-          throw error;
-        },
-      ),
-    };
-    return read;
-  };
-
-  const release = (key: string, read: SharedRead): void => {
-    read.holders--;
-    if (read.holders === 0 && read.settled) forget(key, read);
-  };
-
-  return {
-    get retainedBytes() {
-      return budget.inUse;
-    },
-    async stage(artifact, request) {
-      const { signal, pointer } = request;
-      if (signal?.aborted) throw cancellationOf(signal, 'Staging');
-      const location = locateArtifact(options.source, artifact, pointer);
-      const key = JSON.stringify([location.kind === 'url' ? location.url : location.path, artifact.size ?? null, request.retain]);
-      let read = reads.get(key);
-      if (!read) {
-        read = start(key, artifact, request.retain);
-        reads.set(key, read);
-      }
-      const shared = read;
-      shared.waiting++;
-      if (request.retain) shared.holders++;
-      if (request.onProgress) shared.progress.add(request.onProgress);
-      let staged: StagedArtifact;
-      try {
-        staged = await untilCancelled(shared.result, signal);
-      } catch (error) {
-        if (request.retain) release(key, shared);
-        throw underPointer(error, pointer);
-      } finally {
-        shared.waiting--;
-        if (request.onProgress) shared.progress.delete(request.onProgress);
-        if (shared.waiting === 0 && !shared.settled) shared.controller.abort(signal?.reason);
-      }
-      try {
-        checkDigest(staged, artifact, pointer);
-      } catch (error) {
-        if (request.retain) release(key, shared);
+    return staging.then(
+      (staged) => {
+        read.settled = true;
+        // An unsized fetch reserved its cap; the reservation shrinks to what arrived.
+        const kept = staged.bytes?.byteLength ?? 0;
+        this.budget.give(read.reserved - kept);
+        read.reserved = kept;
+        if (retain && read.holders === 0) this.forget(read);
+        return staged;
+      },
+      (error: unknown) => {
+        read.settled = true;
+        this.forget(read);
         throw error;
-      }
-      let released = !request.retain;
-      return {
-        ...staged,
-        uri: artifact.uri,
-        release: () => {
-          if (released) return;
-          released = true;
-          release(key, shared);
-        },
-      };
-    },
-  };
+      },
+    );
+  }
+
+  /** Takes the memory for a read's kept bytes, waiting for releases; refuses what can never fit. */
+  private async reserve(read: ReadState, artifact: ArtifactRef, bytes: number): Promise<void> {
+    const { capacity } = this.budget;
+    if (bytes > capacity) {
+      const field = artifact.size !== undefined ? '/size' : '/uri';
+      throw new ReloadStepError('ArtifactTooLarge', `${artifact.uri} is ${bytes} bytes, more than the ${capacity} bytes staging may keep in memory at once: it cannot be loaded here; nothing was read.`, field);
+    }
+    await this.budget.take(bytes, read.controller.signal);
+    read.reserved = bytes;
+  }
+
+  /** One caller's wait for a shared read; the read stops when its last waiter gives up. */
+  private async wait(read: SharedRead, request: StageRequest): Promise<StagedArtifact> {
+    const { signal, onProgress } = request;
+    read.waiting++;
+    if (onProgress) read.progress.add(onProgress);
+    try {
+      return await untilCancelled(read.result, signal);
+    } catch (error) {
+      if (request.retain) this.release(read);
+      throw underPointer(error, request.pointer);
+    } finally {
+      read.waiting--;
+      if (onProgress) read.progress.delete(onProgress);
+      if (read.waiting === 0 && !read.settled) read.controller.abort(signal?.reason);
+    }
+  }
+
+  private release(read: ReadState): void {
+    read.holders--;
+    if (read.holders === 0 && read.settled) this.forget(read);
+  }
+
+  /** Gives a read's memory back; a later caller reads the artifact again. */
+  private forget(read: ReadState): void {
+    this.budget.give(read.reserved);
+    read.reserved = 0;
+    if (this.reads.get(read.key) === read) this.reads.delete(read.key);
+  }
 }
 
 /** `promise`, or the caller's cancellation as soon as `signal` aborts. */
