@@ -10,9 +10,10 @@ import { cancellationOf } from '../errors';
 import type { ArtifactFile } from './stage';
 
 /**
- * Bytes per read. Below ~1 MiB the per-read round trip to the thread pool starts to show; above
- * it nothing is gained (bench/runtime.ts --read-sizes measures this), and hash-only staging holds
- * two of these.
+ * Bytes per read. Each read costs a round trip to the thread pool (tens of µs), hidden behind the
+ * hashing of the previous chunk once chunks reach a few hundred KiB; 1 MiB leaves a margin for
+ * slower pools and disks, while a chunk is still small enough to be in cache when it is hashed
+ * right after its read. `npm run bench:runtime -- --read-sizes` compares 256 KiB…8 MiB.
  */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 
