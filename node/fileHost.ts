@@ -1,14 +1,12 @@
 /** `FileHost` and `ArtifactSource` on Node's file system, for a manifest at `manifestPath`. */
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isInside, locateArtifact, outsideRoots } from '../core/artifactPath';
 import { FileAccessError } from '../core/errors';
 import { DEFAULT_MAX_HASH_BYTES, type FileHost, type FileStat } from '../core/localFiles';
-import type { ArtifactSource } from '../core/runtime/stage';
+import type { ArtifactFile, ArtifactSource } from '../core/runtime/stage';
 import { hashFile } from './hashFile';
-
-/** Large reads keep hashing, not system calls, the bottleneck of staging. */
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+import { createHttpFetcher, type HttpFetchLimits } from './httpFetch';
 
 export interface FileHostOptions {
   /** Further folders files may be read from (CLI --root, setting tracingReload.artifactRoots). */
@@ -63,9 +61,32 @@ export function nodeFileHost(manifestPath: string, options: FileHostOptions = {}
   };
 }
 
+/**
+ * Opens a regular file for staging. O_NONBLOCK: a path swapped for a FIFO after it was stat'ed
+ * would otherwise block the open (and a thread-pool thread) until a writer appears; it has no
+ * effect on regular files, and anything that is not one is refused.
+ */
+export async function openArtifactFile(path: string): Promise<ArtifactFile> {
+  const handle = await fs.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const stat = await handle.stat().catch(async (e: unknown) => {
+    await handle.close();
+    throw e;
+  });
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new Error('it is no longer a regular file');
+  }
+  return {
+    read: async (target, offset, length, position) => (await handle.read(target, offset, length, position)).bytesRead,
+    close: () => handle.close(),
+  };
+}
+
 export interface NodeArtifactSourceOptions extends FileHostOptions {
-  /** Allow http(s) artifacts (fetched with the global fetch). */
+  /** Allow http(s) artifacts, fetched within `http` limits. */
   allowHttp?: boolean;
+  /** Timeouts and redirects for http(s) artifacts (defaults: DEFAULT_HTTP_FETCH_LIMITS). */
+  http?: Partial<HttpFetchLimits>;
 }
 
 export function nodeArtifactSource(manifestPath: string, options: NodeArtifactSourceOptions = {}): ArtifactSource {
@@ -73,13 +94,13 @@ export function nodeArtifactSource(manifestPath: string, options: NodeArtifactSo
   const confine = confinement(dirname(resolve(manifestPath)), options.roots);
   return {
     ...host,
-    openStream: (path) => ({
-      async *[Symbol.asyncIterator]() {
-        const real = await confine(path);
-        if (real === undefined) throw Object.assign(new Error(`no file at ${path}`), { code: 'ENOENT' });
-        yield* createReadStream(real, { highWaterMark: READ_CHUNK_BYTES });
-      },
-    }),
-    fetch: options.allowHttp ? (url) => fetch(url) : undefined,
+    // The real path is checked against the roots again at open: a link swapped in after stat
+    // cannot lead the read out of them.
+    openFile: async (path) => {
+      const real = await confine(path);
+      if (real === undefined) throw Object.assign(new Error(`no file at ${path}`), { code: 'ENOENT' });
+      return openArtifactFile(real);
+    },
+    fetch: options.allowHttp ? createHttpFetcher(options.http) : undefined,
   };
 }

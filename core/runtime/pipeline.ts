@@ -1,6 +1,6 @@
 /**
- * The reload pipeline shared by the dry run and the agent: validate → verify → stage → load →
- * probe → activate → post-activation probes (→ rollback). Make-before-break: nothing the active
+ * The reload pipeline shared by the dry run and the agent: validate → verify → stage and load
+ * (wave by wave) → probe → activate → post-activation probes (→ rollback). Make-before-break: nothing the active
  * generation serves changes until the one reference swap in `activate`. Each phase is a function
  * over one explicit run state (run/state.ts); every step is a span under one root
  * (`reload.dryRun` or `reload.apply`).
@@ -10,8 +10,7 @@ import { contextWith } from '../tracing/recorder';
 import { markFailed } from '../tracing/spans';
 import type { LocalRuntime } from './runtime';
 import { activatePhase, postActivatePhase, probePhase } from './run/activatePhase';
-import { loadPhase } from './run/loadPhase';
-import { stagePhase } from './run/stagePhase';
+import { stageAndLoadPhase } from './run/loadPhase';
 import { createRunState, describeError, StopRun, type ChangeState, type RunState } from './run/state';
 import type { ReloadOutcome, ReloadRequest } from './run/types';
 import { validatePhase, verifyPhase } from './run/validatePhase';
@@ -24,8 +23,7 @@ export async function runReload(request: ReloadRequest): Promise<ReloadOutcome> 
   try {
     await validatePhase(state);
     await verifyPhase(state);
-    await stagePhase(state);
-    await loadPhase(state);
+    await stageAndLoadPhase(state);
     await probePhase(state);
     await activatePhase(state);
     releaseUnused(request.runtime, state.changes);

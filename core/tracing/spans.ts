@@ -23,11 +23,22 @@ export async function inSpan<T>(tracer: Tracer, name: string, parent: Context, a
     span.setStatus({ code: SpanStatusCode.OK });
     return result;
   } catch (error) {
-    markFailed(span, error);
+    if (isCancellation(error)) markCancelled(span, error);
+    else markFailed(span, error);
     throw error;
   } finally {
     span.end();
   }
+}
+
+/** A step stopped because another one failed (atomic mode) is not a failure of its own. */
+function isCancellation(error: unknown): boolean {
+  return error instanceof ReloadStepError && error.type === 'StagingCancelled';
+}
+
+function markCancelled(span: Span, error: unknown): void {
+  span.setAttribute('reload.cancelled', true);
+  span.addEvent('cancelled', { 'reload.cancel.reason': messageOf(error) });
 }
 
 export function markFailed(span: Span, error: unknown): void {

@@ -1,20 +1,71 @@
-/** `reload.load`: each change loaded beside the active generation, wave by wave (plan.ts). */
+/** `reload.stage` and `reload.load`: each change staged and loaded beside the active generation, wave by wave (plan.ts). */
 import type { Context, Span } from '@opentelemetry/api';
+import { ReloadStepError } from '../../errors';
 import { measure, patchBudget, type PatchBudget } from '../../jsonPatch';
 import { own } from '../../semantic/read';
 import { loadAdapter, loadConfig, loadFlagSet, loadKnowledge, loadPrompt, loadResource, type DraftUpdate } from '../loadContext';
 import { loadModel } from '../loadModel';
 import { planReload } from '../plan';
 import { loadSessionChange } from '../sessionChanges';
+import type { HeldArtifact } from '../stager';
+import { stageChange } from './stagePhase';
 import { changeFailed, type ChangeState, manifestOf, modelFor, type RunState, runStep, stopAt, stopIfAborted } from './state';
 
-export async function loadPhase(state: RunState): Promise<void> {
-  stopIfAborted(state, 'reload.load');
+/**
+ * Stages and loads the changes, wave by wave (plan.ts). Within a wave each change is staged, then
+ * loaded, then its artifact's bytes are released, concurrently with the others: the bytes held at
+ * once stay within the Stager's cap however many artifacts a manifest names. A failure in atomic
+ * mode stops the wave's other stagings and ends the run once they have settled.
+ */
+export async function stageAndLoadPhase(state: RunState): Promise<void> {
+  stopIfAborted(state, 'reload.stage');
   const plan = planReload(manifestOf(state));
   const byChange = new Map(state.changes.map((c) => [c.change, c]));
-  for (const wave of plan.waves) {
-    const live = wave.map((change) => byChange.get(change)!).filter((c) => c.outcome.status !== 'failed');
-    await Promise.all(live.map((change) => loadOne(state, change).catch((error: unknown) => changeFailed(state, change, 'reload.load', error)))).catch(stopAt('reload.load'));
+  for (const changes of plan.waves) {
+    const wave: Wave = { stop: new AbortController() };
+    const onAbort = (): void => wave.stop.abort(state.abort.signal.reason);
+    state.abort.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const live = changes.map((change) => byChange.get(change)!).filter((c) => c.outcome.status !== 'failed');
+      await Promise.allSettled(live.map((change) => stageAndLoad(state, change, wave)));
+      if (wave.stopped) stopAt('reload.load')(wave.stopped);
+    } finally {
+      state.abort.signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+interface Wave {
+  /** Aborted when the run stops (deadline, caller) or, in atomic mode, when one change fails. */
+  stop: AbortController;
+  /** The first failure that stopped the run, in the order failures happened. */
+  stopped?: unknown;
+}
+
+async function stageAndLoad(state: RunState, change: ChangeState, wave: Wave): Promise<void> {
+  let held: HeldArtifact | undefined;
+  let step = 'reload.stage';
+  try {
+    if (change.change.artifact) {
+      held = await stageChange(state, change, wave.stop.signal);
+      change.staged = held;
+    }
+    step = 'reload.load';
+    await loadOne(state, change);
+  } catch (error) {
+    // Cancelled because another change of the wave failed: this one did not fail, it stays skipped.
+    if (wave.stopped !== undefined && !state.abort.signal.aborted) return;
+    try {
+      changeFailed(state, change, step, error);
+    } catch (stopRun) {
+      // Atomic mode: the other changes of the wave stop too (their stagings are cancelled).
+      wave.stopped ??= stopRun;
+      wave.stop.abort(new ReloadStepError('StagingCancelled', `Cancelled: ${change.change.ref} failed, and this reload is atomic.`));
+    }
+  } finally {
+    // The loaded change keeps what it needs (a model session, parsed data); the bytes go back.
+    held?.release();
+    if (change.staged) change.staged = { ...change.staged, bytes: undefined };
   }
 }
 

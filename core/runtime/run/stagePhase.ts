@@ -1,15 +1,13 @@
-/** `reload.stage`: every artifact resolved, hashed and checked, concurrently (hashing is the floor of this phase). */
+/**
+ * `reload.stage`: a change's artifact resolved, hashed and checked, its bytes kept for loading
+ * (through the run's Stager: one read for an artifact named twice, a cap on the bytes held at once).
+ */
 import { fileStepError } from '../localPath';
-import { stageArtifact } from '../stage';
-import { changeFailed, type ChangeState, type RunState, runStep, stopAt, stopIfAborted } from './state';
+import type { HeldArtifact } from '../stager';
+import { runStep, type ChangeState, type RunState } from './state';
 
-export async function stagePhase(state: RunState): Promise<void> {
-  stopIfAborted(state, 'reload.stage');
-  const staged = state.changes.filter((c) => c.change.artifact !== undefined);
-  await Promise.all(staged.map((change) => stageOne(state, change).catch((error: unknown) => changeFailed(state, change, 'reload.stage', error)))).catch(stopAt('reload.stage'));
-}
-
-function stageOne(state: RunState, change: ChangeState): Promise<void> {
+/** Stages the change's artifact; the bytes are held until `release()` (after the change loads). */
+export function stageChange(state: RunState, change: ChangeState, signal: AbortSignal): Promise<HeldArtifact> {
   const artifact = change.change.artifact!;
   const ref = change.change.ref;
   return runStep(
@@ -19,16 +17,15 @@ function stageOne(state: RunState, change: ChangeState): Promise<void> {
     async (span) => {
       const hashStarted = performance.now();
       try {
-        state.abort.signal.throwIfAborted();
-        const staged = await stageArtifact(state.request.source, artifact, {
+        const staged = await state.stager.stage(artifact, {
           retain: true,
           pointer: artifact.pointer,
+          signal,
           onProgress: (bytes, total) => state.request.onProgress?.({ kind: 'bytes', ref, bytes, total }),
         });
-        state.abort.signal.throwIfAborted();
         span.setAttributes({ 'artifact.digest': staged.digest, 'artifact.size': staged.size, 'artifact.uri': staged.uri });
         span.addEvent('artifact.hashed', { 'artifact.size': staged.size, 'reload.hash.ms': performance.now() - hashStarted });
-        change.staged = staged;
+        return staged;
       } catch (error) {
         throw fileStepError(error, artifact.uri, `${artifact.pointer}/uri`);
       }

@@ -12,6 +12,7 @@ import type { LoadedModel } from '../generation';
 import type { DraftUpdate } from '../loadContext';
 import type { SessionState } from '../sessions';
 import type { StagedArtifact } from '../stage';
+import { createStager, type Stager } from '../stager';
 import type { PatchBudget } from '../../jsonPatch';
 import type { ChangeOutcome, ReloadRequest } from './types';
 
@@ -34,6 +35,8 @@ export interface RunState {
   rootContext: Context;
   /** Aborted when the activation deadline passes or the caller cancels: stops staging at once. */
   abort: AbortController;
+  /** Stages the run's artifacts (shared reads, a cap on the bytes held at once). */
+  stager: Stager;
   deadlineTimer?: ReturnType<typeof setTimeout>;
   diagnostics: ManifestDiagnostic[];
   /** Set by the validate phase; every later phase reads the manifest from it. */
@@ -74,6 +77,7 @@ export function createRunState(request: ReloadRequest, root: Span, rootContext: 
     root,
     rootContext,
     abort,
+    stager: request.stager ?? createStager({ source: request.source }),
     diagnostics: [],
     changes: [],
     sessions: new Map(request.runtime.active.sessions),

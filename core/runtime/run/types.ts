@@ -5,6 +5,7 @@ import type { LanguageId } from '../../formats';
 import type { ChangeKind } from '../../model/types';
 import type { LocalRuntime } from '../runtime';
 import type { ArtifactSource } from '../stage';
+import type { Stager } from '../stager';
 
 /**
  * `dryRun` warns about what an apply would need; `apply` refuses at `reload.verify` without a
@@ -33,6 +34,8 @@ export interface ReloadRequest {
   onProgress?: (event: ProgressEvent) => void;
   /** Cancels the run (a closed client does not, but an operator or a shutdown may). */
   signal?: AbortSignal;
+  /** Stages artifacts; default: one per run over `source`, with the default memory cap. */
+  stager?: Stager;
 }
 
 export type ChangeStatus = 'activated' | 'failed' | 'skipped' | 'rolledBack';

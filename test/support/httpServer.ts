@@ -1,0 +1,19 @@
+/** A real HTTP(S) server on 127.0.0.1 for one test, closed (with its connections) after it. */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+
+export interface TestServer {
+  origin: string;
+  server: Server;
+}
+
+export async function serve(t: { after(fn: () => Promise<void>): void }, handler: RequestListener, tls?: { key: string; cert: string }): Promise<TestServer> {
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as { port: number };
+  return { origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, server };
+}
