@@ -10,7 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeArtifactSource, openArtifactFile } from '../node/fileHost';
+import { openArtifactFile } from '../node/artifactFile';
+import { nodeArtifactSource } from '../node/fileHost';
 import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';

@@ -1,10 +1,11 @@
 /** `FileHost` and `ArtifactSource` on Node's file system, for a manifest at `manifestPath`. */
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isInside, locateArtifact, outsideRoots } from '../core/artifactPath';
 import { FileAccessError } from '../core/errors';
 import { DEFAULT_MAX_HASH_BYTES, type FileHost, type FileStat } from '../core/localFiles';
-import type { ArtifactFile, ArtifactSource } from '../core/runtime/stage';
+import type { ArtifactSource } from '../core/runtime/stage';
+import { openArtifactFile } from './artifactFile';
 import { hashFile } from './hashFile';
 import { createHttpFetcher, type HttpFetchLimits } from './httpFetch';
 
@@ -58,27 +59,6 @@ export function nodeFileHost(manifestPath: string, options: FileHostOptions = {}
       const real = await confine(path);
       return real === undefined ? undefined : hashFile(real, signal);
     },
-  };
-}
-
-/**
- * Opens a regular file for staging. O_NONBLOCK: a path swapped for a FIFO after it was stat'ed
- * would otherwise block the open (and a thread-pool thread) until a writer appears; it has no
- * effect on regular files, and anything that is not one is refused.
- */
-export async function openArtifactFile(path: string): Promise<ArtifactFile> {
-  const handle = await fs.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  const stat = await handle.stat().catch(async (e: unknown) => {
-    await handle.close();
-    throw e;
-  });
-  if (!stat.isFile()) {
-    await handle.close();
-    throw new Error('it is no longer a regular file');
-  }
-  return {
-    read: async (target, offset, length, position) => (await handle.read(target, offset, length, position)).bytesRead,
-    close: () => handle.close(),
   };
 }
 

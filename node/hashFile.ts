@@ -1,23 +1,19 @@
-/** sha256 of a file, read through one reused buffer (no allocation per chunk), cancellable. */
-import { createHash } from 'node:crypto';
+/** sha256 of a file for drift checks while editing: the staging reader (reused buffers), cancellable. */
 import { promises as fs } from 'node:fs';
+import { readLocalFile } from '../core/runtime/stageFile';
+import { openArtifactFile } from './artifactFile';
 
-const BUFFER_BYTES = 1024 * 1024;
-
-/** `sha256:<hex>` of the file's bytes; rejects with the signal's reason when aborted. */
-export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
-  const handle = await fs.open(path, 'r');
+/**
+ * `sha256:<hex>` of the file's bytes, or undefined when the file changed size while it was read
+ * (the next check hashes it again); rejects with the signal's reason when aborted.
+ */
+export async function hashFile(path: string, signal?: AbortSignal): Promise<string | undefined> {
+  const file = await openArtifactFile(path);
   try {
-    for (;;) {
-      signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
+    const { size } = await fs.stat(path);
+    const read = await readLocalFile(file, size, { retain: false, signal });
+    return read.outcome === 'complete' ? read.digest : undefined;
   } finally {
-    await handle.close();
+    await file.close();
   }
-  return `sha256:${hash.digest('hex')}`;
 }

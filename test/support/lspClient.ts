@@ -22,17 +22,24 @@ export class LspClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly appliedEdits: WorkspaceEdit[] = [];
   readonly logs: string[] = [];
+  /** What the server registered dynamically (client/registerCapability), in order. */
+  readonly registrations: { id: string; method: string; registerOptions?: unknown }[] = [];
   private readonly waiters: (() => void)[] = [];
 
   private constructor(
     readonly connection: MessageConnection,
-    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly child: ChildProcessWithoutNullStreams | undefined,
     private settings: Record<string, unknown>,
   ) {}
 
-  static async start(options: ClientOptions): Promise<LspClient> {
+  /** The built server (dist/server.js) over stdio, as an editor starts it. */
+  static start(options: ClientOptions): Promise<LspClient> {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    return LspClient.connect(createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin)), options, child);
+  }
+
+  /** A client over an existing connection (an in-process server, for tests that bring their own file system). */
+  static async connect(connection: MessageConnection, options: ClientOptions, child?: ChildProcessWithoutNullStreams): Promise<LspClient> {
     const client = new LspClient(connection, child, options.settings ?? {});
     connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
       client.published.push(params);
@@ -42,7 +49,12 @@ export class LspClient {
       client.logs.push(params.message);
     });
     connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map(() => client.settings));
-    connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('client/registerCapability', (params: { registrations: { id: string; method: string; registerOptions?: unknown }[] }) => {
+      client.registrations.push(...params.registrations);
+      client.wake();
+      return null;
+    });
+    connection.onRequest('client/unregisterCapability', () => null);
     connection.onRequest('workspace/diagnostic/refresh', () => null);
     connection.onRequest('workspace/applyEdit', (params: { edit: WorkspaceEdit }) => {
       client.appliedEdits.push(params.edit);
@@ -129,23 +141,45 @@ export class LspClient {
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
+  }
+
+  /** Waits (up to `timeoutMs`) until `check` holds, re-checking whenever the server sends something. */
+  async until<T>(check: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = check();
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   async stop(): Promise<void> {
     try {
       await this.request('shutdown', null);
-      await this.connection.sendNotification('exit');
+      // An in-process server would exit the test process on "exit": only a child gets it.
+      if (this.child) await this.connection.sendNotification('exit');
     } finally {
       this.connection.dispose();
-      await new Promise<void>((resolve) => {
-        if (this.child.exitCode !== null) resolve();
-        else this.child.once('exit', () => resolve());
-        setTimeout(() => {
-          this.child.kill();
-          resolve();
-        }, 5_000).unref();
-      });
+      const child = this.child;
+      if (child) {
+        await new Promise<void>((resolve) => {
+          if (child.exitCode !== null) resolve();
+          else child.once('exit', () => resolve());
+          setTimeout(() => {
+            child.kill();
+            resolve();
+          }, 5_000).unref();
+        });
+      }
     }
   }
 }
