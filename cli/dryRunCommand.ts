@@ -1,16 +1,18 @@
 /** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>]`. */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { languageIdForPath } from '../core/formats';
 import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload, type ProgressEvent, type ReloadOutcome } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';
+import { prettyJsonText } from '../core/jsonChunks';
 import { fromReadableSpans } from '../core/tracing/model';
-import { toOtlpJson } from '../core/tracing/otlp';
+import { toOtlpJsonStream } from '../core/tracing/otlp';
 import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import { EXIT, type CommandIo } from './io';
 import { nodeArtifactSource } from '../node/fileHost';
+import { writeFileChunks } from '../node/writeChunks';
 import { describeError, readManifestFile } from './readInput';
 import { formatText } from './report';
 import { renderTimeline } from '../core/tracing/timeline';
@@ -57,7 +59,7 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
 
   if (flags.traceOut) {
     try {
-      await fs.writeFile(flags.traceOut, `${JSON.stringify(toOtlpJson(trace), null, 2)}\n`);
+      await writeFileChunks(flags.traceOut, prettyJsonText(toOtlpJsonStream(trace)));
     } catch (e) {
       io.stderr(`reloadctl: cannot write the trace to ${flags.traceOut}: ${describeError(e)}\n`);
     }
@@ -68,10 +70,12 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
   }
 
   if (flags.format === 'json') {
-    io.stdout(`${JSON.stringify({ file, ...outcome, trace: toOtlpJson(trace) }, null, 2)}\n`);
+    await io.writeStdout(prettyJsonText({ file, ...outcome, trace: toOtlpJsonStream(trace) }));
   } else {
     if (outcome.outcome === 'Invalid') io.stdout(formatText([{ file, diagnostics: outcome.diagnostics.filter((d) => d.severity === 'error') }]));
-    io.stdout(renderTimeline(trace, { color: flags.color }));
+    const timeline = renderTimeline(trace, { color: flags.color });
+    for (const warning of timeline.warnings) io.stderr(`reloadctl: warning: ${warning}\n`);
+    io.stdout(timeline.text);
     io.stdout(summary(outcome));
   }
   return outcome.outcome === 'Succeeded' ? EXIT.ok : outcome.outcome === 'Invalid' ? EXIT.usage : EXIT.failed;
