@@ -8,10 +8,10 @@ import { LocalRuntime } from '../core/runtime/runtime';
 import { prettyJsonText } from '../core/jsonChunks';
 import { fromReadableSpans } from '../core/tracing/model';
 import { toOtlpJsonStream } from '../core/tracing/otlp';
-import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import { EXIT, type CommandIo } from './io';
 import { nodeArtifactSource } from '../node/fileHost';
+import { otlpExportFromEnv } from '../node/otlpExporter';
 import { writeFileChunks } from '../node/writeChunks';
 import { describeError, readManifestFile } from './readInput';
 import { formatText } from './report';
@@ -38,7 +38,9 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
     io.stderr(`reloadctl: ${input.message}\n`);
     return EXIT.usage;
   }
-  const recorder = createTraceRecorder();
+  // Spans go to a collector as the run ends them, through the OpenTelemetry exporter, when one is configured.
+  const otlp = otlpExportFromEnv(env, flags.otlpEndpoint);
+  const recorder = createTraceRecorder({ exporters: otlp ? [otlp.exporter] : [], serviceName: 'reloadctl' });
   const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: wasmDir() }));
   let outcome: ReloadOutcome;
   try {
@@ -55,7 +57,12 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
     await runtime.dispose();
   }
   const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'reloadctl' });
-  await recorder.shutdown();
+  // Shutting down sends the spans still queued; it fails only when an export did, which the exporter reports.
+  await recorder.shutdown().catch((e: unknown) => {
+    if (!otlp) throw e;
+    otlp.noteFailure(e);
+  });
+  if (otlp) for (const failure of otlp.failures()) io.stderr(`reloadctl: warning: trace not exported to ${otlp.url}: ${failure}\n`);
 
   if (flags.traceOut) {
     try {
@@ -63,10 +70,6 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
     } catch (e) {
       io.stderr(`reloadctl: cannot write the trace to ${flags.traceOut}: ${describeError(e)}\n`);
     }
-  }
-  const target = otlpTargetFromEnv(env, flags.otlpEndpoint);
-  if (target) {
-    await exportOtlpHttp(trace, target).catch((e: unknown) => io.stderr(`reloadctl: trace not exported to ${target.url}: ${e instanceof Error ? e.message : String(e)}\n`));
   }
 
   if (flags.format === 'json') {

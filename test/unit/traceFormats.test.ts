@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { assignLanes, toChromeTrace } from '../../core/tracing/chrome';
 import { fromJaegerJson, toJaegerJson } from '../../core/tracing/jaeger';
 import type { TraceData } from '../../core/tracing/model';
 import { fromOtlpJson, toOtlpJson } from '../../core/tracing/otlp';
-import { exportOtlpHttp, otlpTargetFromEnv } from '../../core/tracing/otlpHttp';
 import { EXAMPLES } from '../support/fixtures';
 import { newRuntime, runFile } from '../support/runtime';
 
@@ -92,31 +90,6 @@ test('Chrome trace export puts parallel steps on separate lanes that nest', asyn
     }
   }
   assert.equal(chrome.traceEvents.filter((e) => e.ph === 'X').length, trace.spans.length);
-});
-
-test('OTLP/HTTP export posts the trace to the collector named by the environment', async () => {
-  const trace = await exampleTrace();
-  const received: { url?: string; type?: string; auth?: string; body: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ url: req.url, type: req.headers['content-type'], auth: req.headers.authorization, body });
-      res.writeHead(200).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const port = (server.address() as { port: number }).port;
-    const target = otlpTargetFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc' });
-    assert.deepEqual(target, { url: `http://127.0.0.1:${port}/v1/traces`, headers: { authorization: 'Bearer abc' } });
-    await exportOtlpHttp(trace, target!);
-    assert.equal(received.length, 1);
-    assert.deepEqual([received[0].url, received[0].type, received[0].auth], ['/v1/traces', 'application/json', 'Bearer abc']);
-    assert.deepEqual(fromOtlpJson(JSON.parse(received[0].body)), trace);
-  } finally {
-    server.close();
-  }
 });
 
 test('trace readers refuse malformed input with a message', () => {
