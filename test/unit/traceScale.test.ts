@@ -79,3 +79,9 @@ test('a 100,000-span parent cycle: cut once, every format and the timeline in bu
   assert.equal(tree.nodes.length, SPANS);
   convertAll(trace, 'cycle');
 });
+
+test('a 250,000-span timeline: no input-sized argument lists (Math.max(...labels) overflows the stack)', { timeout: 120_000 }, () => {
+  const spans = Array.from({ length: 250_000 }, (_, i) => spanOf(i + 1, undefined, BigInt(i), BigInt(i + 10)));
+  const { text } = timed('timeline', () => renderTimeline(traceOf(spans)));
+  assert.equal(text.split('\n').length - 1, 250_000);
+});
