@@ -58,7 +58,6 @@ export function renderTimeline(trace: TraceData, options: TimelineOptions = {}):
   for (const { span } of tree.nodes) {
     if (span.startNs < start) start = span.startNs;
     if (span.endNs > end) end = span.endNs;
-    if (span.startNs > end) end = span.startNs;
   }
   const total = Number(end - start) || 1;
   const paint = (code: number, text: string): string => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);

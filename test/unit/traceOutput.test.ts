@@ -133,3 +133,8 @@ test('the timeline of a cyclic trace shows every span and returns one warning pe
   assert.match(warnings[0], /^trace 4bf92f3577b34da6a3ce929d0e0e4736: spans 0+a → 0+b → 0+a form a parent cycle/);
   assert.match(warnings[1], /: span 0+c is its own parent; it is shown as a root$/);
 });
+
+test('spans that end before they start (as a file may say) still get a bar and a duration', () => {
+  const { text } = renderTimeline(traceOf([spanOf(1, undefined, 100n, 50n), spanOf(2, undefined, 200n, 60n)]));
+  assert.equal(text, `✓ step-1 model:m1 │█${' '.repeat(31)}│  -0.00 ms\n✓ step-2 model:m2 │${' '.repeat(31)}█│  -0.00 ms\n`);
+});
