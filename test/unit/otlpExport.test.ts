@@ -19,8 +19,8 @@ interface Received {
   body: string;
 }
 
-/** `held`: 200, but only once the next request has come in. */
-type Answer = 'ok' | 'unavailable' | 'hang' | 'held';
+/** `held`: 200, but only once the next request has come in; `bad`: 400, which is not retried. */
+type Answer = 'ok' | 'unavailable' | 'hang' | 'held' | 'bad';
 
 interface Collector {
   base: string;
@@ -44,6 +44,7 @@ async function startCollector(answers: Answer[]): Promise<Collector> {
       if (answer === 'ok') ok();
       else if (answer === 'held') held.push(ok);
       else if (answer === 'unavailable') res.writeHead(503).end('busy');
+      else if (answer === 'bad') res.writeHead(400).end('no');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -168,20 +169,42 @@ test('an unreachable collector: a warning naming it, and a failed run still exit
   assert.match(run.stdout, /Failed \(1 failed, 2 skipped\)/);
 });
 
+/** A dry run of `changes` Config changes: about one span per change. */
+function manyChanges(dir: string, changes: number): string {
+  const manifest = join(dir, 'many.reload.json');
+  const list = Array.from({ length: changes }, (_, i) => ({ kind: 'Config', id: `config-${i}`, data: { limit: i } }));
+  writeFileSync(manifest, JSON.stringify({ apiVersion: 'reload/v2', kind: 'ReloadManifest', metadata: { name: 'many-configs', uid: '0190b6c2-6f7e-7c1a-9d2e-3f4a5b6c7d8e', serial: 1 }, spec: { changes: list } }));
+  return manifest;
+}
+
 test('a slow collector still gets every span of a 3,000-change run: none dropped from a full queue', { timeout: 60_000 }, async () => {
   // The first export is answered only when the next request arrives, which is the final flush:
   // every span after the first batch waits in the queue for the whole run.
   const collector = await startCollector(['held', 'ok']);
   const dir = mkdtempSync(join(tmpdir(), 'reloadctl-otlp-'));
   try {
-    const manifest = join(dir, 'many.reload.json');
-    const changes = Array.from({ length: 3000 }, (_, i) => ({ kind: 'Config', id: `config-${i}`, data: { limit: i } }));
-    writeFileSync(manifest, JSON.stringify({ apiVersion: 'reload/v2', kind: 'ReloadManifest', metadata: { name: 'many-configs', uid: '0190b6c2-6f7e-7c1a-9d2e-3f4a5b6c7d8e', serial: 1 }, spec: { changes } }));
-    const run = await reloadctlAsync(['dry-run', manifest, '--format', 'json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
+    const run = await reloadctlAsync(['dry-run', manyChanges(dir, 3000), '--format', 'json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
     assert.deepEqual([run.code, run.stderr], [0, '']);
     const exported = collector.received.flatMap((r) => fromOtlpJson(JSON.parse(r.body)).spans);
     assert.equal(exported.length, 3004);
     assert.deepEqual(shape({ resource: {}, scope: { name: '' }, spans: exported }), shape(fromOtlpJson(JSON.parse(run.stdout).trace)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await collector.close();
+  }
+});
+
+test('a batch refused during the run is reported even though the final flush succeeds', { timeout: 60_000 }, async () => {
+  // The first batch (512 spans, or fewer if the 5 s batch timer fires first) goes out while the
+  // run goes on; the collector refuses it for good.
+  const collector = await startCollector(['bad', 'ok']);
+  const dir = mkdtempSync(join(tmpdir(), 'reloadctl-otlp-'));
+  try {
+    const run = await reloadctlAsync(['dry-run', manyChanges(dir, 3000), '--format', 'json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
+    assert.deepEqual([run.code, run.stderr], [0, `reloadctl: warning: trace not exported to ${collector.base}/v1/traces: the collector answered HTTP 400 (Bad Request)\n`]);
+    const [refused, ...accepted] = collector.received.map((r) => fromOtlpJson(JSON.parse(r.body)).spans.length);
+    assert.ok(refused > 0 && refused <= 512, `${refused} spans in the refused batch`);
+    assert.equal(refused + accepted.reduce((a, b) => a + b, 0), 3004);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await collector.close();
