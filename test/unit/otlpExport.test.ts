@@ -28,8 +28,14 @@ interface Collector {
   close(): Promise<void>;
 }
 
-/** A collector answering each request as `answers` says (the last answer repeats). */
-async function startCollector(answers: Answer[]): Promise<Collector> {
+/** Answers by arrival: the first request gets the first answer, and so on; the last repeats. */
+const inTurn =
+  (...answers: Answer[]) =>
+  (_request: Received, index: number): Answer =>
+    answers[Math.min(index, answers.length - 1)];
+
+/** A collector answering each request as `answer` says. */
+async function startCollector(answer: (request: Received, index: number) => Answer): Promise<Collector> {
   const received: Received[] = [];
   const held: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
@@ -37,14 +43,22 @@ async function startCollector(answers: Answer[]): Promise<Collector> {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      received.push({ method: req.method, url: req.url, headers: req.headers, body });
+      const request = { method: req.method, url: req.url, headers: req.headers, body };
+      received.push(request);
       for (const release of held.splice(0)) release();
-      const answer = answers[Math.min(received.length, answers.length) - 1];
       const ok = (): void => void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      if (answer === 'ok') ok();
-      else if (answer === 'held') held.push(ok);
-      else if (answer === 'unavailable') res.writeHead(503).end('busy');
-      else if (answer === 'bad') res.writeHead(400).end('no');
+      switch (answer(request, received.length - 1)) {
+        case 'ok':
+          return ok();
+        case 'held':
+          return void held.push(ok);
+        case 'unavailable':
+          return void res.writeHead(503).end('busy');
+        case 'bad':
+          return void res.writeHead(400).end('no');
+        case 'hang':
+          return;
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,7 +88,7 @@ const shape = (trace: TraceData): string[] => trace.spans.map((s) => `${s.spanId
 const NO_OTEL_ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_EXPORTER_OTLP_HEADERS: '', OTEL_EXPORTER_OTLP_TRACES_HEADERS: '' };
 
 test('dry-run sends its spans to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces with OTEL_EXPORTER_OTLP_HEADERS', { timeout: 60_000 }, async () => {
-  const collector = await startCollector(['ok']);
+  const collector = await startCollector(inTurn('ok'));
   const dir = mkdtempSync(join(tmpdir(), 'reloadctl-otlp-'));
   try {
     const traceOut = join(dir, 'trace.json');
@@ -108,7 +122,7 @@ test('dry-run sends its spans to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces with OTEL
 });
 
 test('--otlp-endpoint names the collector; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as it is', { timeout: 60_000 }, async () => {
-  const collector = await startCollector(['ok']);
+  const collector = await startCollector(inTurn('ok'));
   try {
     const flag = await reloadctlAsync(['dry-run', 'examples/flags-and-config.reload.json', '--otlp-endpoint', `${collector.base}/`], {
       ...NO_OTEL_ENV,
@@ -130,7 +144,7 @@ test('--otlp-endpoint names the collector; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
 });
 
 test('a collector that answers 503 once gets the same spans again, and the run ends quietly', { timeout: 60_000 }, async () => {
-  const collector = await startCollector(['unavailable', 'ok']);
+  const collector = await startCollector(inTurn('unavailable', 'ok'));
   try {
     const run = await reloadctlAsync(['dry-run', 'examples/sentiment.reload.json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
     assert.deepEqual([run.code, run.stderr], [0, '']);
@@ -143,7 +157,7 @@ test('a collector that answers 503 once gets the same spans again, and the run e
 });
 
 test('a collector that never answers costs the exporter timeout, then a warning; the exit code is the run’s', { timeout: 60_000 }, async () => {
-  const collector = await startCollector(['hang']);
+  const collector = await startCollector(inTurn('hang'));
   try {
     const started = performance.now();
     const run = await reloadctlAsync(['dry-run', 'examples/sentiment.reload.json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base, OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
@@ -180,7 +194,7 @@ function manyChanges(dir: string, changes: number): string {
 test('a slow collector still gets every span of a 3,000-change run: none dropped from a full queue', { timeout: 60_000 }, async () => {
   // The first export is answered only when the next request arrives, which is the final flush:
   // every span after the first batch waits in the queue for the whole run.
-  const collector = await startCollector(['held', 'ok']);
+  const collector = await startCollector(inTurn('held', 'ok'));
   const dir = mkdtempSync(join(tmpdir(), 'reloadctl-otlp-'));
   try {
     const run = await reloadctlAsync(['dry-run', manyChanges(dir, 3000), '--format', 'json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
@@ -195,16 +209,18 @@ test('a slow collector still gets every span of a 3,000-change run: none dropped
 });
 
 test('a batch refused during the run is reported even though the final flush succeeds', { timeout: 60_000 }, async () => {
-  // The first batch (512 spans, or fewer if the 5 s batch timer fires first) goes out while the
-  // run goes on; the collector refuses it for good.
-  const collector = await startCollector(['bad', 'ok']);
+  // The first batch (the first spans to end, reload.validate among them) goes out while the run
+  // goes on; the collector refuses it for good and takes the batches of the final flush.
+  const collector = await startCollector((request) => (request.body.includes('"reload.validate"') ? 'bad' : 'ok'));
   const dir = mkdtempSync(join(tmpdir(), 'reloadctl-otlp-'));
   try {
     const run = await reloadctlAsync(['dry-run', manyChanges(dir, 3000), '--format', 'json'], { ...NO_OTEL_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: collector.base });
     assert.deepEqual([run.code, run.stderr], [0, `reloadctl: warning: trace not exported to ${collector.base}/v1/traces: the collector answered HTTP 400 (Bad Request)\n`]);
-    const [refused, ...accepted] = collector.received.map((r) => fromOtlpJson(JSON.parse(r.body)).spans.length);
-    assert.ok(refused > 0 && refused <= 512, `${refused} spans in the refused batch`);
-    assert.equal(refused + accepted.reduce((a, b) => a + b, 0), 3004);
+    const batches = collector.received.map((r) => fromOtlpJson(JSON.parse(r.body)).spans);
+    const refused = batches.filter((spans) => spans.some((s) => s.name === 'reload.validate'));
+    assert.equal(refused.length, 1);
+    assert.ok(refused[0].length <= 512, `${refused[0].length} spans in the refused batch`);
+    assert.equal(batches.flat().length, 3004);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await collector.close();
