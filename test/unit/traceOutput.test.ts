@@ -138,3 +138,13 @@ test('spans that end before they start (as a file may say) still get a bar and a
   const { text } = renderTimeline(traceOf([spanOf(1, undefined, 100n, 50n), spanOf(2, undefined, 200n, 60n)]));
   assert.equal(text, `✓ step-1 model:m1 │█${' '.repeat(31)}│  -0.00 ms\n✓ step-2 model:m2 │${' '.repeat(31)}█│  -0.00 ms\n`);
 });
+
+test('a name of a million control characters costs only the part that shows', () => {
+  const name = '\u0000'.repeat(1_000_000);
+  const spans = Array.from({ length: 20 }, (_, i) => ({ ...spanOf(i + 1, undefined, BigInt(i), BigInt(i + 10)), name }));
+  const started = process.cpuUsage();
+  const { text } = renderTimeline(traceOf(spans));
+  const used = process.cpuUsage(started);
+  assert.equal(text.split('\n')[0], `✓ ${'\\u0000'.repeat(10)}\\u0… │${'█'.repeat(11)}${' '.repeat(21)}│   0.00 ms`);
+  assert.ok((used.user + used.system) / 1000 < 1000, `took ${(used.user + used.system) / 1000} ms of CPU`);
+});
