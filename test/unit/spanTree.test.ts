@@ -116,6 +116,9 @@ test('warnings list at most 20 cycles and 10 ids of a cycle, escaping what they 
   const warnings = spanTreeWarnings(buildSpanTree(selfParents));
   assert.equal(warnings.length, 21);
   assert.equal(warnings[20], '5 more parent cycles, each shown the same way');
+  const twice = Array.from({ length: 50 }, (_, i) => at((i % 25) + 1, undefined, i));
+  const duplicateWarnings = spanTreeWarnings(buildSpanTree(twice));
+  assert.deepEqual([duplicateWarnings.length, duplicateWarnings[20]], [21, '5 more duplicated span ids, each handled the same way']);
   const ring = Array.from({ length: 12 }, (_, i) => at(i + 1, ((i + 1) % 12) + 1, i));
   assert.equal(
     spanTreeWarnings(buildSpanTree(ring))[0],
