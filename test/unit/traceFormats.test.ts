@@ -7,6 +7,7 @@ import { fromJaegerJson, toJaegerJson } from '../../core/tracing/jaeger';
 import type { TraceData } from '../../core/tracing/model';
 import { fromOtlpJson, toOtlpJson } from '../../core/tracing/otlp';
 import { EXAMPLES } from '../support/fixtures';
+import { spanOf } from '../support/traceShapes';
 import { newRuntime, runFile } from '../support/runtime';
 
 async function exampleTrace(): Promise<TraceData> {
@@ -135,4 +136,20 @@ test('Jaeger durations may be negative as long as the span ends after 1970', () 
   assert.throws(() => read(-1, 1), /startTime must be a number of microseconds from 0 to 2\^53 - 1/);
   assert.throws(() => read('10', 1), /startTime must be a number of microseconds/);
   assert.throws(() => read(10, Number.NaN), /duration must be a number of microseconds/);
+});
+
+test('Chrome lanes: a child shares its parent’s lane when the parent encloses it, else the lowest free lane', () => {
+  const span = (n: number, parent: number | undefined, start: number, end: number) => spanOf(n, parent, BigInt(start), BigInt(end));
+  const spans = [
+    span(1, undefined, 0, 100),
+    span(2, 1, 10, 50),
+    span(3, 1, 20, 60), // overlaps 2 without nesting: a new lane
+    span(4, 3, 30, 40), // within its parent 3
+    span(5, 2, 55, 70), // its parent 2 has ended: a new lane, as 1's is taken
+    span(6, 1, 65, 80), // back on 1's lane
+    span(7, 1, 66, 90), // lane 2 is free again (3 ended at 60)
+    span(8, 9, 95, 99), // listed before its parent, with the same times: still on its lane
+    span(9, 1, 95, 99),
+  ];
+  assert.deepEqual(assignLanes(spans), [1, 1, 2, 2, 3, 1, 2, 1, 1]);
 });
