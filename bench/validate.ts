@@ -3,11 +3,14 @@
  * manifests of 100, 1,000 and 10,000 changes, beside vscode-json-languageservice's parse +
  * doValidation with the same schema and JSON.parse alone (the floor). Prints medians and ratios.
  * Goal at 10,000 changes: ≥ 5× faster than vscode-json-languageservice, within 4× of JSON.parse.
+ * Then the error-heavy shapes (test/support/errorShapes.ts: ~1 MB, 20,000 problems each), beside
+ * the peer where it checks the same thing (schema problems). Goal: about a second each.
  */
 import { getLanguageService } from 'vscode-json-languageservice';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import reloadV2Schema from '../schemas/reload-v2.schema.json';
 import { validateManifest } from '../core/validate';
+import { errorShapes } from '../test/support/errorShapes';
 import { generateReloadManifest } from './generate';
 import { median, ms, timeRuns } from './stats';
 
@@ -57,6 +60,28 @@ async function main(): Promise<void> {
   const jsonc = `// generated\n${generateReloadManifest(10_000)}`;
   const jsoncFull = median(await timeRuns(() => validateManifest(jsonc, { languageId: 'reload-manifest' }), 15));
   console.log(`10,000 changes as JSONC (with a comment, so no native fast path): ${ms(jsoncFull)}`);
+  await errorHeavyShapes(service);
+}
+
+/** Validation of manifests full of problems: ours (every check) and the peer's schema validation, interleaved. */
+async function errorHeavyShapes(service: ReturnType<typeof getLanguageService>): Promise<void> {
+  console.log('\nerror-heavy shapes (20,000 problems each) — median of 5; the peer runs the same schema only');
+  console.log('shape                                      size     problems  ours        vscode-json-ls  vs peer');
+  for (const shape of errorShapes(20_000)) {
+    const found = validateManifest(shape.text, { languageId: shape.languageId }).diagnostics.filter((d) => d.code === shape.code).length;
+    if (found !== shape.count) throw new Error(`${shape.name}: ${found} ${shape.code}, expected ${shape.count}`);
+    const document = TextDocument.create(`file:///bench${shape.languageId === 'mcp-context' ? '.mcp-context' : '.reload'}.json`, 'json', 1, shape.text);
+    const schemaApplies = shape.languageId === 'reload-manifest' && shape.code !== 'unresolved-reference';
+    const ours: number[] = [];
+    const peer: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      ours.push(...(await timeRuns(() => validateManifest(shape.text, { languageId: shape.languageId }), 1, i === 0 ? 1 : 0)));
+      if (schemaApplies) peer.push(...(await timeRuns(() => service.doValidation(document, service.parseJSONDocument(document), { comments: 'ignore', trailingCommas: 'ignore' }), 1, 0)));
+    }
+    const peerText = schemaApplies ? ms(median(peer)) : '(no such check)';
+    const ratio = schemaApplies ? `${(median(peer) / median(ours)).toFixed(1)}×` : '';
+    console.log(`${shape.name.padEnd(42)} ${`${(shape.text.length / 1e6).toFixed(1)} MB`.padEnd(8)} ${String(shape.count).padEnd(9)} ${ms(median(ours)).padEnd(11)} ${peerText.padEnd(15)} ${ratio}`);
+  }
 }
 
 void main();

@@ -1,18 +1,19 @@
-/** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--language <id>]`. */
+/** `reloadctl dry-run <file> [--trace-out <file>] [--format text|json] [--otlp-endpoint <url>] [--language <id>] [--root <dir>…]`. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { languageIdForPath, type LanguageId } from '../core/formats';
 import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload, type ProgressEvent, type ReloadOutcome } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';
+import { prettyJsonText } from '../core/jsonChunks';
 import { fromReadableSpans } from '../core/tracing/model';
-import { toOtlpJson } from '../core/tracing/otlp';
-import { exportOtlpHttp, otlpTargetFromEnv } from '../core/tracing/otlpHttp';
+import { toOtlpJsonStream } from '../core/tracing/otlp';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import { escapeControlCharacters } from '../core/terminalText';
 import { EXIT, type CommandIo } from './io';
 import { writeFileAtomically } from '../node/atomicWrite';
 import { nodeArtifactSource } from '../node/fileHost';
+import { otlpExportFromEnv } from '../node/otlpExporter';
 import { inputName, readManifestFile, STDIN_ARGUMENT, STDIN_NAME } from './readInput';
 import { formatText } from './report';
 import { renderTimeline } from '../core/tracing/timeline';
@@ -45,7 +46,9 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
   }
   // A manifest from standard input sits in the current folder: its relative artifact paths resolve there.
   const manifestPath = file === STDIN_ARGUMENT ? resolve(STDIN_NAME) : file;
-  const recorder = createTraceRecorder();
+  // Spans go to a collector as the run ends them, through the OpenTelemetry exporter, when one is configured.
+  const otlp = otlpExportFromEnv(env, flags.otlpEndpoint);
+  const recorder = createTraceRecorder({ exporters: otlp ? [otlp.exporter] : [], serviceName: 'reloadctl' });
   const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: wasmDir() }));
   let outcome: ReloadOutcome;
   try {
@@ -62,11 +65,17 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
     await runtime.dispose();
   }
   const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'reloadctl' });
-  await recorder.shutdown();
+  // Shutting down sends the spans still queued; it fails only when an export did, which the exporter reports.
+  await recorder.shutdown().catch((e: unknown) => {
+    if (!otlp) throw e;
+    otlp.noteFailure(e);
+  });
+  if (otlp) for (const failure of otlp.failures()) io.stderr(`reloadctl: warning: trace not exported to ${otlp.url}: ${failure}\n`);
 
   let traceLost = false;
   if (flags.traceOut) {
-    const written = await writeFileAtomically(flags.traceOut, `${JSON.stringify(toOtlpJson(trace), null, 2)}\n`);
+    // Written as it is produced (a large trace is never one string), atomically, never through a planted link.
+    const written = await writeFileAtomically(flags.traceOut, prettyJsonText(toOtlpJsonStream(trace)));
     if (written.ok) {
       for (const warning of written.warnings) io.stderr(`reloadctl: ${escapeControlCharacters(flags.traceOut)}: ${escapeControlCharacters(warning)}\n`);
     } else {
@@ -74,16 +83,14 @@ export async function dryRunCommand(file: string, flags: DryRunFlags, io: Comman
       traceLost = true;
     }
   }
-  const target = otlpTargetFromEnv(env, flags.otlpEndpoint);
-  if (target) {
-    await exportOtlpHttp(trace, target).catch((e: unknown) => io.stderr(`reloadctl: trace not exported to ${target.url}: ${e instanceof Error ? e.message : String(e)}\n`));
-  }
 
   if (flags.format === 'json') {
-    io.stdout(`${JSON.stringify({ file: name, ...outcome, trace: toOtlpJson(trace) }, null, 2)}\n`);
+    await io.writeStdout(prettyJsonText({ file: name, ...outcome, trace: toOtlpJsonStream(trace) }));
   } else {
     if (outcome.outcome === 'Invalid') io.stdout(formatText([{ file: name, diagnostics: outcome.diagnostics.filter((d) => d.severity === 'error') }]));
-    io.stdout(renderTimeline(trace, { color: flags.color }));
+    const timeline = renderTimeline(trace, { color: flags.color });
+    for (const warning of timeline.warnings) io.stderr(`reloadctl: warning: ${warning}\n`);
+    io.stdout(timeline.text);
     io.stdout(summary(outcome));
   }
   const exit = outcome.outcome === 'Succeeded' ? EXIT.ok : outcome.outcome === 'Invalid' ? EXIT.usage : EXIT.failed;

@@ -2,6 +2,11 @@
 export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * Writes long output (a converted trace) piece by piece, resolving once all is taken; it waits
+   * while stdout cannot take more, so the whole output never has to exist as one string.
+   */
+  writeStdout(chunks: Iterable<string>): Promise<void>;
   /** Whether stderr is a terminal: progress lines and colour are shown only then. */
   stderrIsTerminal?: boolean;
   /** Standard input, read when a file argument is `-`. */

@@ -1,4 +1,5 @@
 /** Entry of `reloadctl` (dist/cli.js): wires the process to the command runner. */
+import { writeChunks } from '../node/writeChunks';
 import { runReloadctl } from './reloadctl';
 
 // A reader that stops early (`reloadctl … | head`) closes the pipe: stop quietly, as Unix tools do.
@@ -12,6 +13,7 @@ for (const stream of [process.stdout, process.stderr]) {
 const io = {
   stdout: (text: string) => void process.stdout.write(text),
   stderr: (text: string) => void process.stderr.write(text),
+  writeStdout: (chunks: Iterable<string>) => writeChunks(process.stdout, chunks),
   stderrIsTerminal: process.stderr.isTTY === true,
   stdin: process.stdin,
 };

@@ -11,9 +11,10 @@ import { createOnnxEngine } from '../core/runtime/onnxEngine';
 import { runReload } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';
 import { toChromeTrace } from '../core/tracing/chrome';
-import { fromJaegerJson } from '../core/tracing/jaeger';
 import { fromReadableSpans, type TraceData } from '../core/tracing/model';
-import { fromOtlpJson, toOtlpJson } from '../core/tracing/otlp';
+import { toOtlpJson } from '../core/tracing/otlp';
+import { readTrace } from '../core/tracing/readTrace';
+import { TraceFormatError } from '../core/tracing/traceFormatError';
 import { createTraceRecorder } from '../core/tracing/recorder';
 import type { CommandContext } from './commands';
 import { settingsFrom } from '../common/protocol';
@@ -59,7 +60,7 @@ export async function dryRunDocument(context: CommandContext, arg: unknown): Pro
     );
     const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'vscode-tracing-reload' });
     context.traces.last = { trace, name: path.basename(file) };
-    context.log.info(`Dry run of ${file}: ${outcome.outcome}\n${renderTimeline(trace)}`);
+    context.log.info(`Dry run of ${file}: ${outcome.outcome}\n${renderTimeline(trace).text}`);
     const summary = `Dry run ${outcome.outcome}${outcome.error ? `: ${outcome.error.type}: ${outcome.error.message}` : ''}`;
     const action = await (outcome.outcome === 'Succeeded' ? vscode.window.showInformationMessage(summary, 'Show Trace') : vscode.window.showErrorMessage(summary, 'Show Trace'));
     if (action === 'Show Trace') showLastTrace(context);
@@ -74,15 +75,23 @@ export function showLastTrace(context: CommandContext): void {
     void vscode.window.showInformationMessage('Tracing Reload: no trace yet. Run "Dry Run" on a manifest first, or open a trace file.');
     return;
   }
-  context.log.info(`Trace of ${context.traces.last.name}\n${renderTimeline(context.traces.last.trace)}`);
+  const timeline = renderTimeline(context.traces.last.trace);
+  for (const warning of timeline.warnings) context.log.warn(`Trace of ${context.traces.last.name}: ${warning}`);
+  context.log.info(`Trace of ${context.traces.last.name}\n${timeline.text}`);
   context.log.show(true);
 }
 
 export async function openTraceFile(context: CommandContext): Promise<void> {
   const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Trace (OTLP or Jaeger JSON)': ['json'] } })) ?? [];
   if (!uri) return;
-  const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as { resourceSpans?: unknown };
-  const trace = Array.isArray(json.resourceSpans) ? fromOtlpJson(json) : fromJaegerJson(json);
+  let trace: TraceData;
+  try {
+    trace = readTrace(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))));
+  } catch (e) {
+    if (!(e instanceof SyntaxError || e instanceof TraceFormatError)) throw e;
+    void vscode.window.showErrorMessage(`Tracing Reload: cannot read ${path.basename(uri.fsPath)} as a trace: ${e instanceof SyntaxError ? `not JSON (${e.message})` : e.message}`);
+    return;
+  }
   context.traces.last = { trace, name: path.basename(uri.fsPath) };
   showLastTrace(context);
 }

@@ -22,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ]),
     outputChannel: log,
     initializationOptions: { settings: settingsFrom(vscode.workspace.getConfiguration('tracingReload')) },
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*') },
+    // No file watcher here: the server registers watchers for the manifests and the files they name.
   };
   client = new LanguageClient('tracingReload', 'Tracing Reload', serverOptions, clientOptions);
   const traces: TraceStore = {};

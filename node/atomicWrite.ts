@@ -10,6 +10,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeFileError } from '../core/errors';
+import { batched } from './writeChunks';
 
 export interface AtomicWriteOptions {
   /** Replace a file whose mode gives its owner no write permission. */
@@ -47,7 +48,8 @@ const PERMISSION_BITS = 0o7777;
 /** Code points of the target's name kept in the temporary name: it stays well under NAME_MAX. */
 const NAME_PREFIX_LENGTH = 32;
 
-export async function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+/** `data` may be text, bytes, or text in pieces (a long output written as it is produced, never held whole). */
+export async function writeFileAtomically(path: string, data: string | Uint8Array | Iterable<string>, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const resolved = await resolveTarget(path);
   if (!resolved.ok) return resolved;
   const { target, existing } = resolved;
@@ -70,7 +72,8 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
   const warnings: string[] = [];
   try {
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else for (const batch of batched(data)) await handle.write(batch);
       if (existing) {
         // Owner first: changing the owner clears setuid/setgid bits, which the mode then restores.
         warnings.push(...(await keepOwner(handle, existing)));

@@ -27,6 +27,7 @@ export interface DiagnosticsOptions {
 
 export class DiagnosticsProvider {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private disposed = false;
 
   constructor(private readonly options: DiagnosticsOptions) {
     const { connection, documents } = options;
@@ -46,8 +47,16 @@ export class DiagnosticsProvider {
     });
   }
 
+  /** Stops publishing (the server is shutting down): pending checks are dropped. */
+  dispose(): void {
+    this.disposed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
   /** Checks open documents again: all of them (settings changed), or those `affects` picks (a file they name changed). */
   refresh(affects: (document: TextDocument) => boolean = () => true): void {
+    if (this.disposed) return;
     const documents = this.options.documents.all().filter(affects);
     if (documents.length === 0) return;
     if (this.options.pull()) {
@@ -73,7 +82,7 @@ export class DiagnosticsProvider {
   }
 
   private schedule(document: TextDocument, delay: number): void {
-    if (this.options.pull()) return;
+    if (this.options.pull() || this.disposed) return;
     const { uri } = document;
     clearTimeout(this.timers.get(uri));
     const run = (): void => {
@@ -90,7 +99,7 @@ export class DiagnosticsProvider {
     const version = document.version;
     try {
       const diagnostics = await this.compute(document);
-      if (this.options.documents.get(uri)?.version !== version) return;
+      if (this.disposed || this.options.documents.get(uri)?.version !== version) return;
       await this.options.connection.sendDiagnostics({ uri, version, diagnostics });
     } catch (error) {
       logError(this.options.connection, `validating ${uri}`)(error);

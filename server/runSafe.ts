@@ -8,7 +8,15 @@ const describe = (error: unknown): string => (error instanceof Error ? (error.st
 
 /** A rejection handler that logs what failed (for fire-and-forget work: nothing is swallowed silently). */
 export function logError(connection: Connection, what: string): (error: unknown) => void {
-  return (error) => connection.console.error(`${what} failed: ${describe(error)}`);
+  return (error) => {
+    const line = `${what} failed: ${describe(error)}`;
+    try {
+      connection.console.error(line);
+    } catch {
+      // The connection is gone (the client went away): stderr is the log left (stdout is LSP's).
+      process.stderr.write(`${line}\n`);
+    }
+  };
 }
 
 export function runSafe<T>(connection: Connection, what: string, token: CancellationToken | undefined, fallback: T, run: () => T | Promise<T>): Promise<T | ResponseError<any>> {

@@ -139,6 +139,13 @@ export function startServer(connection: Connection, runtime: ServerRuntime = NOD
     }),
   );
 
+  connection.onShutdown(() => {
+    // Background work ends here: no more checks, publications, watcher registrations or hashing.
+    diagnostics.dispose();
+    watchers.dispose();
+    files.invalidate();
+  });
+
   documents.onDidChangeContent(() => watchers.update());
   documents.onDidClose((e) => {
     states.forget(e.document.uri);

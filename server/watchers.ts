@@ -20,6 +20,7 @@ export class FileWatchers {
   private registration: Promise<Disposable> | undefined;
   private registered = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
 
   constructor(
     private readonly connection: Connection,
@@ -35,14 +36,14 @@ export class FileWatchers {
 
   /** The named files may have changed: registers the new set soon (debounced), if it differs. */
   update(): void {
-    if (!this.supported) return;
+    if (!this.supported || this.disposed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.register().catch(logError(this.connection, 'registering file watchers')), REGISTER_DELAY_MS);
   }
 
   /** Registers now (at start, and after the debounce). */
   async register(): Promise<void> {
-    if (!this.supported) return;
+    if (!this.supported || this.disposed) return;
     const watchers = this.watchers();
     const key = JSON.stringify(watchers);
     if (key === this.registered) return;
@@ -54,6 +55,7 @@ export class FileWatchers {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
   }
 

@@ -102,7 +102,7 @@ class RunStager implements Stager {
     };
   }
 
-  /** Starts the one read of an artifact, under the pointer '' so that each caller's errors can be put under its own pointer. */
+  /** Starts the one read of an artifact, under the pointer RELATIVE so that each caller's errors can be put under its own pointer. */
   private start(key: string, artifact: ArtifactRef, retain: boolean): SharedRead {
     const state: ReadState = { key, settled: false, waiting: 0, holders: 0, reserved: 0, controller: new AbortController(), progress: new Set() };
     const read: SharedRead = Object.assign(state, { result: this.runRead(state, artifact, retain) });
@@ -114,7 +114,7 @@ class RunStager implements Stager {
     const unsizedCap = this.options.maxUnsizedFetchBytes ?? DEFAULT_MAX_UNSIZED_FETCH_BYTES;
     const staging = stageArtifact(this.options.source, { uri: artifact.uri, size: artifact.size }, {
       retain,
-      pointer: '',
+      pointer: RELATIVE,
       signal: read.controller.signal,
       maxArtifactBytes: this.options.maxArtifactBytes,
       maxUnsizedFetchBytes: retain ? Math.min(unsizedCap, this.budget.capacity) : unsizedCap,
@@ -145,7 +145,7 @@ class RunStager implements Stager {
   private async reserve(read: ReadState, artifact: ArtifactRef, bytes: number): Promise<void> {
     const { capacity } = this.budget;
     if (bytes > capacity) {
-      const field = artifact.size !== undefined ? '/size' : '/uri';
+      const field = `${RELATIVE}${artifact.size !== undefined ? '/size' : '/uri'}`;
       throw new ReloadStepError('ArtifactTooLarge', `${artifact.uri} is ${bytes} bytes, more than the ${capacity} bytes staging may keep in memory at once: it cannot be loaded here; nothing was read.`, field);
     }
     await this.budget.take(bytes, read.controller.signal);
@@ -201,8 +201,14 @@ function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal | undefined)
   });
 }
 
-/** An error of the shared read (pointers relative to the artifact object) under the caller's pointer. */
+/**
+ * The shared read's stand-in for the artifact's pointer: no JSON pointer starts with "#", so an
+ * error pointing under it is about the artifact, and any other (a deadline's) is left as it is.
+ */
+const RELATIVE = '#artifact';
+
+/** An error of the shared read (pointers under RELATIVE) under the caller's pointer. */
 function underPointer(error: unknown, pointer: string | undefined): unknown {
-  if (!(error instanceof ReloadStepError) || error.pointer === undefined) return error;
-  return new ReloadStepError(error.type, error.message, pointer === undefined ? undefined : `${pointer}${error.pointer}`);
+  if (!(error instanceof ReloadStepError) || error.pointer === undefined || !error.pointer.startsWith(RELATIVE)) return error;
+  return new ReloadStepError(error.type, error.message, pointer === undefined ? undefined : `${pointer}${error.pointer.slice(RELATIVE.length)}`);
 }

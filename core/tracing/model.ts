@@ -60,21 +60,10 @@ export function fromReadableSpans(spans: readonly ReadableSpan[], resource: Reco
   };
 }
 
-/** Spans ordered parents-first, siblings by start time: the order timelines print them in. */
-export function treeOrder(spans: readonly TraceSpan[]): { span: TraceSpan; depth: number }[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const children = new Map<string | undefined, TraceSpan[]>();
-  for (const span of spans) {
-    const parent = span.parentSpanId && ids.has(span.parentSpanId) ? span.parentSpanId : undefined;
-    children.set(parent, [...(children.get(parent) ?? []), span]);
-  }
-  const out: { span: TraceSpan; depth: number }[] = [];
-  const visit = (parent: string | undefined, depth: number): void => {
-    for (const span of (children.get(parent) ?? []).sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0))) {
-      out.push({ span, depth });
-      visit(span.spanId, depth + 1);
-    }
-  };
-  visit(undefined, 0);
-  return out;
+/**
+ * Sets an attribute read from a file as an own property, whatever its key: a plain assignment of
+ * `__proto__` would replace the record's prototype instead (and lose the attribute).
+ */
+export function setAttribute(attributes: Record<string, AttributeValue>, key: string, value: AttributeValue): void {
+  Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -3,11 +3,12 @@
  * globally (the VS Code extension host is shared): parents are passed explicitly as contexts.
  */
 import { ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
-  SimpleSpanProcessor,
+  BatchSpanProcessor,
   type ReadableSpan,
   type SpanExporter,
   type SpanProcessor,
@@ -39,22 +40,32 @@ export interface TraceRecorder {
   finishedSpans(): ReadableSpan[];
   /** Forgets recorded spans (an agent keeps them per apply). */
   reset(): void;
+  /** Ends recording: exports what the exporters still have queued, then shuts them down. Rejects when an export failed. */
   shutdown(): Promise<void>;
 }
 
 export interface RecorderOptions {
   /** false records nothing (spans are no-ops): for measuring tracing overhead. */
   record?: boolean;
-  /** Further exporters, e.g. OTLP/HTTP to a collector. */
+  /** Further exporters, e.g. OTLP/HTTP to a collector; each gets its spans in batches (BatchSpanProcessor). */
   exporters?: SpanExporter[];
+  /** The `service.name` of the spans' resource, as exporters send it. */
   serviceName?: string;
 }
+
+/**
+ * A run's spans are few and all wanted: the queue is far above the SDK's default (2,048, past
+ * which spans are dropped) so a 1,000-change dry run reaches a slow collector whole.
+ */
+const EXPORT_QUEUE_SPANS = 65_536;
 
 export function createTraceRecorder(options: RecorderOptions = {}): TraceRecorder {
   const memory = new CollectingSpanProcessor();
   const record = options.record ?? true;
-  const spanProcessors: SpanProcessor[] = record ? [memory, ...(options.exporters ?? []).map((e) => new SimpleSpanProcessor(e))] : [];
-  const provider = new BasicTracerProvider({ sampler: record ? new AlwaysOnSampler() : new AlwaysOffSampler(), spanProcessors });
+  const batches = (options.exporters ?? []).map((exporter) => new BatchSpanProcessor(exporter, { maxQueueSize: EXPORT_QUEUE_SPANS }));
+  const spanProcessors: SpanProcessor[] = record ? [memory, ...batches] : [];
+  const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName ?? INSTRUMENTATION_SCOPE }));
+  const provider = new BasicTracerProvider({ sampler: record ? new AlwaysOnSampler() : new AlwaysOffSampler(), spanProcessors, resource });
   return {
     tracer: provider.getTracer(INSTRUMENTATION_SCOPE),
     finishedSpans: () => [...memory.spans],

@@ -1,13 +1,28 @@
 /** The terminal timeline of a run: the span tree with bars scaled to the run, durations and ✓/✗. */
-import { treeOrder, type TraceData, type TraceSpan } from './model';
+import { escapeControlCharacters } from '../terminalText';
+import type { TraceData, TraceSpan } from './model';
+import { buildSpanTree, type SpanTree } from './tree';
+import { spanTreeWarnings } from './treeWarnings';
 
 const BAR_WIDTH = 32;
+const MAX_LABEL_WIDTH = 64;
+/** Deeper spans are indented this far and show their depth as a number: indenting by depth would make a 100,000-deep chain quadratic. */
+const MAX_INDENT_DEPTH = 16;
+/** Names and values are cut to this many characters before escaping: only MAX_LABEL_WIDTH of them can show. */
+const MAX_SHOWN_TEXT = 4 * MAX_LABEL_WIDTH;
+
+/** Text from the trace file, safe to print: cut to what can show, control characters escaped. */
+const shown = (value: unknown): string => escapeControlCharacters(String(value).slice(0, MAX_SHOWN_TEXT));
 
 function label(span: TraceSpan): string {
   const a = span.attributes;
-  if (span.name === 'reload.probe') return `${span.name} ${String(a['reload.probe.id'] ?? '')} → ${String(a['reload.change.ref'] ?? '')}`;
+  if (span.name === 'reload.probe') return `${shown(span.name)} ${shown(a['reload.probe.id'] ?? '')} → ${shown(a['reload.change.ref'] ?? '')}`;
   const detail = a['reload.change.ref'] ?? a['reload.session.id'] ?? a['reload.manifest.name'];
-  return detail !== undefined ? `${span.name} ${String(detail)}` : span.name;
+  return detail !== undefined ? `${shown(span.name)} ${shown(detail)}` : shown(span.name);
+}
+
+function indent(depth: number): string {
+  return depth <= MAX_INDENT_DEPTH ? '  '.repeat(depth) : `${'  '.repeat(MAX_INDENT_DEPTH - 4)}[${depth}] `;
 }
 
 export function formatDuration(ns: bigint): string {
@@ -15,28 +30,54 @@ export function formatDuration(ns: bigint): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 }
 
-export function renderTimeline(trace: TraceData, options: { color?: boolean } = {}): string {
-  const ordered = treeOrder(trace.spans);
-  if (ordered.length === 0) return '(no spans)\n';
-  const start = ordered.reduce((min, { span }) => (span.startNs < min ? span.startNs : min), ordered[0].span.startNs);
-  const end = ordered.reduce((max, { span }) => (span.endNs > max ? span.endNs : max), ordered[0].span.endNs);
+export interface TimelineOptions {
+  color?: boolean;
+  /** The trace's span tree, when the caller has built it already. */
+  tree?: SpanTree;
+}
+
+export interface Timeline {
+  /** The timeline, one line per span (two for a failed one), ending in a newline. */
+  text: string;
+  /** Parent cycles and duplicated span ids found in the trace (see spanTreeWarnings), for stderr or a log. */
+  warnings: string[];
+}
+
+/** A bar column for a time: within [0, BAR_WIDTH] whatever the times are (negative durations, far-off ends). */
+function column(ns: bigint, start: bigint, total: number, round: (x: number) => number): number {
+  const at = round((Number(ns - start) / total) * BAR_WIDTH);
+  return Number.isFinite(at) ? Math.min(BAR_WIDTH, Math.max(0, at)) : BAR_WIDTH;
+}
+
+export function renderTimeline(trace: TraceData, options: TimelineOptions = {}): Timeline {
+  const tree = options.tree ?? buildSpanTree(trace.spans);
+  const warnings = spanTreeWarnings(tree);
+  if (tree.nodes.length === 0) return { text: '(no spans)\n', warnings };
+  let start = tree.nodes[0].span.startNs;
+  let end = start;
+  for (const { span } of tree.nodes) {
+    if (span.startNs < start) start = span.startNs;
+    if (span.endNs > end) end = span.endNs;
+  }
   const total = Number(end - start) || 1;
   const paint = (code: number, text: string): string => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const labels = ordered.map(({ span, depth }) => `${'  '.repeat(depth)}${label(span)}`);
-  const width = Math.min(64, Math.max(...labels.map((l) => l.length)));
-  const lines = ordered.map(({ span }, i) => {
-    const from = Math.floor((Number(span.startNs - start) / total) * BAR_WIDTH);
-    const to = Math.max(from + 1, Math.round((Number(span.endNs - start) / total) * BAR_WIDTH));
-    const bar = ' '.repeat(from) + '█'.repeat(Math.min(to, BAR_WIDTH) - from) + ' '.repeat(BAR_WIDTH - Math.min(to, BAR_WIDTH));
+  const labels = tree.nodes.map(({ span, depth }) => `${indent(depth)}${label(span)}`);
+  let width = 0;
+  for (const l of labels) width = Math.max(width, Math.min(MAX_LABEL_WIDTH, l.length));
+  const lines = tree.nodes.map(({ span }, i) => {
+    const from = Math.min(BAR_WIDTH - 1, column(span.startNs, start, total, Math.floor));
+    const to = Math.max(from + 1, column(span.endNs, start, total, Math.round));
+    const bar = ' '.repeat(from) + '█'.repeat(to - from) + ' '.repeat(BAR_WIDTH - to);
     const mark = span.status.code === 2 ? paint(31, '✗') : paint(32, '✓');
     const text = labels[i].length > width ? `${labels[i].slice(0, width - 1)}…` : labels[i].padEnd(width);
     let line = `${mark} ${text} │${bar}│ ${formatDuration(span.endNs - span.startNs).padStart(9)}`;
     if (span.status.code === 2) {
       const type = span.attributes['error.type'];
       const pointer = span.attributes['reload.manifest.pointer'];
-      line += `\n    ${paint(31, `${String(type ?? 'Error')}: ${span.status.message ?? ''}`)}${pointer !== undefined ? ` (at ${String(pointer)})` : ''}`;
+      const problem = `${escapeControlCharacters(String(type ?? 'Error'))}: ${escapeControlCharacters(span.status.message ?? '')}`;
+      line += `\n    ${paint(31, problem)}${pointer !== undefined ? ` (at ${escapeControlCharacters(String(pointer))})` : ''}`;
     }
     return line;
   });
-  return `${lines.join('\n')}\n`;
+  return { text: `${lines.join('\n')}\n`, warnings };
 }

@@ -55,7 +55,7 @@ const NASTY_VALUES: (() => unknown)[] = [
 const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '', 'x-', 'kind', 'id'];
 const PUNCTUATION = ['{', '}', '[', ']', ',', ':', '"', '/*', '//', '\\', '\n', '\ud800', 'null', '-', '1e999'];
 
-function pick<T>(rnd: () => number, items: readonly T[]): T {
+export function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)];
 }
 

@@ -12,6 +12,8 @@ export interface InProcessServer {
   client: LspClient;
   /** Every publishDiagnostics the server sent, recorded as it sends it (before it reaches the client). */
   sent: PublishDiagnosticsParams[];
+  /** Shuts the server down and closes both ends. */
+  stop(): Promise<void>;
 }
 
 export async function startInProcess(options: ClientOptions, runtime: ServerRuntime): Promise<InProcessServer> {
@@ -25,6 +27,15 @@ export async function startInProcess(options: ClientOptions, runtime: ServerRunt
     return send(params);
   };
   startServer(connection, runtime);
-  const client = await LspClient.connect(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)), options);
-  return { client, sent };
+  const client = await LspClient.connect(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)), { ...options, processId: null });
+  return {
+    client,
+    sent,
+    stop: async () => {
+      await client.stop();
+      connection.dispose();
+      toServer.end();
+      toClient.end();
+    },
+  };
 }

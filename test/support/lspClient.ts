@@ -16,6 +16,8 @@ export interface ClientOptions {
   diagnostics?: 'push' | 'pull';
   settings?: Record<string, unknown>;
   capabilities?: ClientCapabilities;
+  /** The client's process id for the server's watchdog (default this process; null for an in-process server, which must not watch it). */
+  processId?: number | null;
 }
 
 export class LspClient {
@@ -73,7 +75,7 @@ export class LspClient {
       },
     };
     await connection.sendRequest('initialize', {
-      processId: process.pid,
+      processId: options.processId === undefined ? process.pid : options.processId,
       rootUri: pathToFileURL(options.root).href,
       workspaceFolders: [{ uri: pathToFileURL(options.root).href, name: 'test' }],
       capabilities,

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromOtlpJson } from '../../core/tracing/otlp';
-import { reloadctl, reloadctlAsync } from '../support/cli';
+import { reloadctl } from '../support/cli';
 
 const temp = (): string => mkdtempSync(join(tmpdir(), 'reloadctl-dry-'));
 
@@ -87,26 +86,4 @@ test('trace convert turns our OTLP file into Chrome and Jaeger JSON, and refuses
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /Chrome trace files are an export format and cannot be read back/);
   assert.equal(reloadctl(['trace', 'convert', otlp, '--to', 'zipkin']).code, 2);
-});
-
-test('dry-run exports its trace over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
-  const bodies: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      bodies.push(`${req.method} ${req.url} ${body}`);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const port = (server.address() as { port: number }).port;
-    const run = await reloadctlAsync(['dry-run', 'examples/sentiment.reload.json'], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(bodies.length, 1);
-    assert.match(bodies[0], /^POST \/v1\/traces \{"resourceSpans":/);
-  } finally {
-    server.close();
-  }
 });

@@ -183,7 +183,7 @@ test('a diagnostic computed for an old version is never published after a newer 
     const versions = server.sent.filter((p) => p.uri === uri).map((p) => [p.version, p.diagnostics.length]);
     assert.deepEqual(versions, versions.map(() => [2, 0]));
   } finally {
-    await server.client.stop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { assignLanes, toChromeTrace } from '../../core/tracing/chrome';
 import { fromJaegerJson, toJaegerJson } from '../../core/tracing/jaeger';
 import type { TraceData } from '../../core/tracing/model';
 import { fromOtlpJson, toOtlpJson } from '../../core/tracing/otlp';
-import { exportOtlpHttp, otlpTargetFromEnv } from '../../core/tracing/otlpHttp';
 import { EXAMPLES } from '../support/fixtures';
+import { spanOf } from '../support/traceShapes';
 import { newRuntime, runFile } from '../support/runtime';
 
 async function exampleTrace(): Promise<TraceData> {
@@ -75,10 +74,10 @@ test('Jaeger JSON round-trips the span tree, statuses and attributes', async () 
 test('Chrome trace export puts parallel steps on separate lanes that nest', async () => {
   const trace = await exampleTrace();
   const lanes = assignLanes(trace.spans);
-  const stages = trace.spans.filter((s) => s.name === 'reload.stage');
+  const stages = trace.spans.flatMap((s, i) => (s.name === 'reload.stage' ? [{ span: s, lane: lanes[i] }] : []));
   assert.equal(stages.length, 2);
   const [a, b] = stages;
-  if (a.startNs < b.endNs && b.startNs < a.endNs) assert.notEqual(lanes.get(a), lanes.get(b), 'overlapping stages share no lane');
+  if (a.span.startNs < b.span.endNs && b.span.startNs < a.span.endNs) assert.notEqual(a.lane, b.lane, 'overlapping stages share no lane');
   // On every lane, complete events must nest or follow each other.
   const chrome = toChromeTrace(trace) as { traceEvents: { ph: string; tid: number; ts: number; dur: number }[] };
   const byLane = new Map<number, { ts: number; dur: number }[]>();
@@ -94,33 +93,63 @@ test('Chrome trace export puts parallel steps on separate lanes that nest', asyn
   assert.equal(chrome.traceEvents.filter((e) => e.ph === 'X').length, trace.spans.length);
 });
 
-test('OTLP/HTTP export posts the trace to the collector named by the environment', async () => {
-  const trace = await exampleTrace();
-  const received: { url?: string; type?: string; auth?: string; body: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ url: req.url, type: req.headers['content-type'], auth: req.headers.authorization, body });
-      res.writeHead(200).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const port = (server.address() as { port: number }).port;
-    const target = otlpTargetFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc' });
-    assert.deepEqual(target, { url: `http://127.0.0.1:${port}/v1/traces`, headers: { authorization: 'Bearer abc' } });
-    await exportOtlpHttp(trace, target!);
-    assert.equal(received.length, 1);
-    assert.deepEqual([received[0].url, received[0].type, received[0].auth], ['/v1/traces', 'application/json', 'Bearer abc']);
-    assert.deepEqual(fromOtlpJson(JSON.parse(received[0].body)), trace);
-  } finally {
-    server.close();
-  }
-});
-
 test('trace readers refuse malformed input with a message', () => {
   assert.throws(() => fromOtlpJson({}), /no "resourceSpans" array/);
   assert.throws(() => fromOtlpJson({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x', traceId: 'zz', spanId: '0000000000000001' }] }] }] }), /traceId must be 32 hex digits/);
   assert.throws(() => fromJaegerJson({ spans: [] }), /no "data" array/);
+  const span = (fields: object): unknown => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), startTimeUnixNano: '1', endTimeUnixNano: '2', ...fields }] }] }] });
+  assert.throws(() => fromOtlpJson(span({ endTimeUnixNano: '18446744073709551616' })), /span 0 \(x\): endTimeUnixNano must be a whole number of nanoseconds from 0 to 2\^64 - 1, not 18446744073709551616/);
+  assert.throws(() => fromOtlpJson(span({ startTimeUnixNano: 1.5 })), /startTimeUnixNano must be a whole number of nanoseconds/);
+  assert.throws(() => fromOtlpJson(span({ parentSpanId: 'xyz' })), /span 0 \(x\): parentSpanId must be 16 hex digits/);
+  assert.throws(() => fromOtlpJson(span({ attributes: [{ key: 'a', value: 'plain' }] })), /span 0 \(x\)\.a: an attribute value must be an object such as \{"stringValue": "…"\}/);
+  assert.throws(() => fromOtlpJson(span({ attributes: [{ key: 'a', value: { arrayValue: { values: [{ arrayValue: {} }] } } }] })), /span 0 \(x\)\.a: arrays of arrays are not supported/);
+  assert.throws(() => fromOtlpJson(span({ events: {} })), /span 0 \(x\): events must be an array/);
+  assert.equal(fromOtlpJson(span({ endTimeUnixNano: '18446744073709551615' })).spans[0].endNs, 18446744073709551615n);
+});
+
+test('an attribute named __proto__ is an attribute like any other, in both readers', () => {
+  const otlp = fromOtlpJson(
+    JSON.parse(
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"0000000000000001","name":"x","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"__proto__","value":{"stringValue":"p"}},{"key":"constructor","value":{"intValue":"3"}}]}]}]}]}',
+    ),
+  );
+  const jaeger = fromJaegerJson(
+    JSON.parse('{"data":[{"spans":[{"traceID":"1","spanID":"2","operationName":"x","startTime":1,"duration":1,"tags":[{"key":"__proto__","value":"p"}],"logs":[{"timestamp":1,"fields":[{"key":"__proto__","value":"q"}]}]}]}]}'),
+  );
+  for (const attributes of [otlp.spans[0].attributes, jaeger.spans[0].attributes, jaeger.spans[0].events[0].attributes]) {
+    assert.equal(Object.getPrototypeOf(attributes), Object.prototype);
+    assert.ok(Object.hasOwn(attributes, '__proto__'));
+  }
+  assert.deepEqual(Object.entries(otlp.spans[0].attributes), [
+    ['__proto__', 'p'],
+    ['constructor', 3],
+  ]);
+  assert.equal(JSON.stringify(toOtlpJson(otlp)).includes('{"key":"__proto__","value":{"stringValue":"p"}}'), true);
+});
+
+test('Jaeger durations may be negative as long as the span ends after 1970', () => {
+  const read = (startTime: unknown, duration: unknown): TraceData =>
+    fromJaegerJson({ data: [{ spans: [{ traceID: 'a', spanID: 'b', operationName: 'x', startTime, duration }] }] });
+  const span = read(10, -4).spans[0];
+  assert.deepEqual([span.traceId, span.spanId, span.startNs, span.endNs], ['0'.repeat(31) + 'a', '0'.repeat(15) + 'b', 10_000n, 6_000n]);
+  assert.throws(() => read(10, -11), /data\[0\]\.spans\[0\] \(x\): duration makes the span end before 1970/);
+  assert.throws(() => read(-1, 1), /startTime must be a number of microseconds from 0 to 2\^53 - 1/);
+  assert.throws(() => read('10', 1), /startTime must be a number of microseconds/);
+  assert.throws(() => read(10, Number.NaN), /duration must be a number of microseconds/);
+});
+
+test('Chrome lanes: a child shares its parent’s lane when the parent encloses it, else the lowest free lane', () => {
+  const span = (n: number, parent: number | undefined, start: number, end: number) => spanOf(n, parent, BigInt(start), BigInt(end));
+  const spans = [
+    span(1, undefined, 0, 100),
+    span(2, 1, 10, 50),
+    span(3, 1, 20, 60), // overlaps 2 without nesting: a new lane
+    span(4, 3, 30, 40), // within its parent 3
+    span(5, 2, 55, 70), // its parent 2 has ended: a new lane, as 1's is taken
+    span(6, 1, 65, 80), // back on 1's lane
+    span(7, 1, 66, 90), // lane 2 is free again (3 ended at 60)
+    span(8, 9, 95, 99), // listed before its parent, with the same times: still on its lane
+    span(9, 1, 95, 99),
+  ];
+  assert.deepEqual(assignLanes(spans), [1, 1, 2, 2, 3, 1, 2, 1, 1]);
 });
