@@ -33,25 +33,24 @@ function valueInfo(name: string, dims: (number | string)[], elemType: onnx.Tenso
   };
 }
 
+/** An ONNX model (IR 8, opset 17) of one graph, encoded. */
+function onnxModel(graph: Record<string, unknown>): Uint8Array {
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'tracing-reload-examples', opsetImport: [{ domain: '', version: 17 }], graph })).finish();
+}
+
 /** y = softmax(x · W + b) with x: [N, 4], W: [4, 2], b: [2]. */
 function linearSoftmax(weights: number[], bias: number[], inputName = 'x'): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'tracing-reload-examples',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'linear_softmax',
-      initializer: [floatTensor('W', [4, 2], weights), floatTensor('b', [2], bias)],
-      node: [
-        { opType: 'MatMul', input: [inputName, 'W'], output: ['xw'], name: 'matmul' },
-        { opType: 'Add', input: ['xw', 'b'], output: ['logits'], name: 'add' },
-        { opType: 'Softmax', input: ['logits'], output: ['y'], name: 'softmax', attribute: [{ name: 'axis', i: -1, type: onnx.AttributeProto.AttributeType.INT }] },
-      ],
-      input: [valueInfo(inputName, ['N', 4])],
-      output: [valueInfo('y', ['N', 2])],
-    },
+  return onnxModel({
+    name: 'linear_softmax',
+    initializer: [floatTensor('W', [4, 2], weights), floatTensor('b', [2], bias)],
+    node: [
+      { opType: 'MatMul', input: [inputName, 'W'], output: ['xw'], name: 'matmul' },
+      { opType: 'Add', input: ['xw', 'b'], output: ['logits'], name: 'add' },
+      { opType: 'Softmax', input: ['logits'], output: ['y'], name: 'softmax', attribute: [{ name: 'axis', i: -1, type: onnx.AttributeProto.AttributeType.INT }] },
+    ],
+    input: [valueInfo(inputName, ['N', 4])],
+    output: [valueInfo('y', ['N', 2])],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 write('models/sentiment-2.0.0.onnx', linearSoftmax([0.5, -0.5, 0.25, -0.25, -0.1, 0.1, 0.3, -0.3], [0, 0]));
@@ -64,23 +63,17 @@ write('models/sentiment-bad-input.onnx', linearSoftmax([-1, 1, -0.5, 0.5, 0.2, -
  */
 function typedInputs(): Uint8Array {
   const { INT64, BOOL, DOUBLE, STRING, FLOAT } = onnx.TensorProto.DataType;
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'tracing-reload-examples',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'typed_inputs',
-      node: [
-        { opType: 'Cast', input: ['ids'], output: ['ids_float'], name: 'cast', attribute: [{ name: 'to', i: FLOAT, type: onnx.AttributeProto.AttributeType.INT }] },
-        { opType: 'Not', input: ['mask'], output: ['mask_not'], name: 'not' },
-        { opType: 'Add', input: ['scores', 'scores'], output: ['scores_doubled'], name: 'double' },
-        { opType: 'Identity', input: ['label'], output: ['label_out'], name: 'identity' },
-      ],
-      input: [valueInfo('ids', [1, 3], INT64), valueInfo('mask', ['N', 3], BOOL), valueInfo('scores', ['N'], DOUBLE), valueInfo('label', [1], STRING)],
-      output: [valueInfo('ids_float', [1, 3]), valueInfo('mask_not', ['N', 3], BOOL), valueInfo('scores_doubled', ['N'], DOUBLE), valueInfo('label_out', [1], STRING)],
-    },
+  return onnxModel({
+    name: 'typed_inputs',
+    node: [
+      { opType: 'Cast', input: ['ids'], output: ['ids_float'], name: 'cast', attribute: [{ name: 'to', i: FLOAT, type: onnx.AttributeProto.AttributeType.INT }] },
+      { opType: 'Not', input: ['mask'], output: ['mask_not'], name: 'not' },
+      { opType: 'Add', input: ['scores', 'scores'], output: ['scores_doubled'], name: 'double' },
+      { opType: 'Identity', input: ['label'], output: ['label_out'], name: 'identity' },
+    ],
+    input: [valueInfo('ids', [1, 3], INT64), valueInfo('mask', ['N', 3], BOOL), valueInfo('scores', ['N'], DOUBLE), valueInfo('label', [1], STRING)],
+    output: [valueInfo('ids_float', [1, 3]), valueInfo('mask_not', ['N', 3], BOOL), valueInfo('scores_doubled', ['N'], DOUBLE), valueInfo('label_out', [1], STRING)],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 write('models/typed-inputs.onnx', typedInputs());

@@ -1,5 +1,6 @@
 /** Knowledge shards: JSONL rows with vectors, checked and indexed for cosine search. */
 import { ReloadStepError } from '../errors';
+import { MinHeap } from '../minHeap';
 
 export interface KnowledgeRow {
   id: string;
@@ -92,7 +93,8 @@ function ranksBefore(a: SearchHit, b: SearchHit): boolean {
  */
 export function searchShards(shards: Iterable<KnowledgeShard>, query: readonly number[], k: number): SearchHit[] {
   const queryNorm = euclideanNorm(query);
-  const heap: SearchHit[] = [];
+  // The heap's root is the worst of the best so far: a hit that ranks after it is never kept.
+  const best = new MinHeap<SearchHit>((a, b) => ranksBefore(b, a));
   const limit = Math.max(0, Math.floor(k));
   for (const shard of shards) {
     if (shard.embeddingDim !== query.length) throw new Error(`query has ${query.length} dimensions, shard ${shard.index}/${shard.shard} has ${shard.embeddingDim}`);
@@ -100,35 +102,14 @@ export function searchShards(shards: Iterable<KnowledgeShard>, query: readonly n
       let dot = 0;
       for (let i = 0; i < query.length; i++) dot += query[i] * row.vector[i];
       const hit = { id: row.id, shard: shard.shard, score: row.norm === 0 || queryNorm === 0 ? 0 : dot / (row.norm * queryNorm), payload: row.payload };
-      if (heap.length < limit) pushHit(heap, hit);
-      else if (limit > 0 && ranksBefore(hit, heap[0])) replaceWorst(heap, hit);
+      if (best.size < limit) best.push(hit);
+      else if (limit > 0 && ranksBefore(hit, best.peek()!)) {
+        best.pop();
+        best.push(hit);
+      }
     }
   }
-  return heap.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
-}
-
-/** Min-heap by rank: a parent ranks after (is worse than) its children. */
-function pushHit(heap: SearchHit[], hit: SearchHit): void {
-  let i = heap.push(hit) - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!ranksBefore(heap[parent], heap[i])) break;
-    [heap[parent], heap[i]] = [heap[i], heap[parent]];
-    i = parent;
-  }
-}
-
-function replaceWorst(heap: SearchHit[], hit: SearchHit): void {
-  heap[0] = hit;
-  let i = 0;
-  for (;;) {
-    const left = 2 * i + 1;
-    const right = left + 1;
-    let worst = i;
-    if (left < heap.length && ranksBefore(heap[worst], heap[left])) worst = left;
-    if (right < heap.length && ranksBefore(heap[worst], heap[right])) worst = right;
-    if (worst === i) return;
-    [heap[worst], heap[i]] = [heap[i], heap[worst]];
-    i = worst;
-  }
+  const hits: SearchHit[] = [];
+  for (let hit = best.pop(); hit; hit = best.pop()) hits.push(hit);
+  return hits.reverse();
 }

@@ -1,6 +1,7 @@
 /** Checks on a health-check probe against the model it probes, as the manifest declares that model's `io`. */
 import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
+import { elementRule } from '../model/elementTypes';
 import type { HealthCheck, ManifestChange } from '../model/types';
 import { asArray, asNumber, asObject, asString, own, type JsonObject } from './read';
 
@@ -24,35 +25,13 @@ function tensorsOf(model: JsonObject | undefined, side: 'inputs' | 'outputs'): M
 
 const quoteAll = (names: Iterable<string>): string => [...names].map((n) => `"${n}"`).join(', ') || 'none';
 
-/** The integer range of each integer dtype, as far as JSON numbers reach exactly. */
-const INTEGER_RANGES: Record<string, [number, number]> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-  uint64: [0, Number.MAX_SAFE_INTEGER],
-};
-const FLOAT_TYPES = new Set(['float16', 'float32', 'float64', 'bfloat16']);
-
-/** Why `value` cannot be an element of a tensor of `dtype`, or undefined when it can (or the dtype is unknown here). */
-function typeProblem(value: unknown, dtype: string): string | undefined {
-  if (FLOAT_TYPES.has(dtype)) return typeof value === 'number' ? undefined : 'a number';
-  const range = INTEGER_RANGES[dtype];
-  if (range) return Number.isInteger(value) && (value as number) >= range[0] && (value as number) <= range[1] ? undefined : `an integer from ${range[0]} to ${range[1]}`;
-  if (dtype === 'bool') return typeof value === 'boolean' ? undefined : 'true or false';
-  if (dtype === 'string') return typeof value === 'string' ? undefined : 'a string';
-  return undefined;
-}
-
 /** The first element of `data` that does not fit `dtype`, as a finding at that element. */
 function checkElementTypes(data: readonly unknown[], dtype: string, name: string, dataPointer: string): Finding[] {
+  const rule = elementRule(dtype);
+  if (!rule) return [];
   for (let i = 0; i < data.length; i++) {
-    const expected = typeProblem(data[i], dtype);
-    if (expected === undefined) continue;
-    return [finding('tensor-type-mismatch', `${dataPointer}/${i}`, 'value', `The model's input "${name}" is ${dtype}: every value must be ${expected}, but item ${i} is not. Fix the data (or the io dtype).`)];
+    if (rule.accepts(data[i])) continue;
+    return [finding('tensor-type-mismatch', `${dataPointer}/${i}`, 'value', `The model's input "${name}" is ${dtype}, which takes ${rule.takes}: item ${i} is not one. Fix the data (or the io dtype).`)];
   }
   return [];
 }

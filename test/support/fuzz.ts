@@ -119,32 +119,53 @@ export interface FuzzFailure {
   text: string;
 }
 
+/**
+ * What a fuzz run found: the failures, the slowest case, and whether Object.prototype changed (which
+ * ends the run). Cases are timed in CPU time, so the machine's other work cannot make one look hung.
+ */
+export class FuzzRun {
+  readonly failures: FuzzFailure[] = [];
+  slowestMs = 0;
+  private readonly prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
+
+  /** Runs one case; `body` throws or returns why the case failed. Returns false when the run must stop. */
+  case(index: number, text: string, body: () => string | undefined): boolean {
+    const started = process.cpuUsage();
+    try {
+      const reason = body();
+      if (reason) this.failures.push({ index, reason, text });
+    } catch (e) {
+      this.failures.push({ index, reason: `threw: ${e instanceof Error ? e.stack : String(e)}`, text });
+    }
+    const used = process.cpuUsage(started);
+    const elapsed = (used.user + used.system) / 1000;
+    this.slowestMs = Math.max(this.slowestMs, elapsed);
+    if (elapsed > 1000) this.failures.push({ index, reason: `took ${elapsed.toFixed(0)} ms`, text });
+    if (Object.getOwnPropertyNames(Object.prototype).join() !== this.prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) {
+      this.failures.push({ index, reason: 'Object.prototype was modified', text });
+      return false;
+    }
+    return true;
+  }
+}
+
 /** Runs `count` mutations from `seed`; returns failures and the slowest case in ms. */
 export function fuzz(seed: number, count: number): { failures: FuzzFailure[]; slowestMs: number } {
   const rnd = random(seed);
   const corpus = seeds();
-  const failures: FuzzFailure[] = [];
-  let slowestMs = 0;
-  const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
+  const run = new FuzzRun();
   for (let index = 0; index < count; index++) {
     const base = pick(rnd, corpus);
     let text = base.text;
     const rounds = 1 + Math.floor(rnd() * 3);
     for (let r = 0; r < rounds; r++) text = mutate(rnd, text);
-    const started = performance.now();
-    try {
-      validateManifest(text, { languageId: rnd() < 0.8 ? base.languageId : undefined });
+    const languageId = rnd() < 0.8 ? base.languageId : undefined;
+    const going = run.case(index, text, () => {
+      validateManifest(text, { languageId });
       migrateManifest(text, { languageId: base.languageId });
-    } catch (e) {
-      failures.push({ index, reason: `threw: ${e instanceof Error ? e.stack : String(e)}`, text });
-    }
-    const elapsed = performance.now() - started;
-    slowestMs = Math.max(slowestMs, elapsed);
-    if (elapsed > 1000) failures.push({ index, reason: `took ${elapsed.toFixed(0)} ms`, text });
-    if (Object.getOwnPropertyNames(Object.prototype).join() !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) {
-      failures.push({ index, reason: 'Object.prototype was modified', text });
-      break;
-    }
+      return undefined;
+    });
+    if (!going) break;
   }
-  return { failures, slowestMs };
+  return { failures: run.failures, slowestMs: run.slowestMs };
 }

@@ -6,7 +6,7 @@
  */
 import { MAX_DEPTH } from '../../core/jsonc/parse';
 import { applyPatch, MAX_PATCHED_WEIGHT, measure, type PatchOperation } from '../../core/jsonPatch';
-import { pick, random, type FuzzFailure } from './fuzz';
+import { FuzzRun, pick, random, type FuzzFailure } from './fuzz';
 
 type Rnd = () => number;
 
@@ -63,29 +63,17 @@ function depthOf(value: unknown): number {
 
 export function fuzzPatches(seed: number, count: number): { failures: FuzzFailure[]; slowestMs: number } {
   const rnd = random(seed);
-  const failures: FuzzFailure[] = [];
-  let slowestMs = 0;
-  const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
+  const run = new FuzzRun();
   for (let index = 0; index < count; index++) {
     const doc = randomValue(rnd);
     const before = JSON.stringify(doc);
     const operations = randomOperations(rnd, doc);
-    const text = JSON.stringify({ doc, operations });
-    const started = performance.now();
-    try {
+    const going = run.case(index, JSON.stringify({ doc, operations }), () => {
       const result = applyPatch(doc, operations);
-      if (result.ok && (measure(result.value) > MAX_PATCHED_WEIGHT || depthOf(result.value) > MAX_DEPTH)) failures.push({ index, reason: 'the result is past the limits', text });
-      if (JSON.stringify(doc) !== before) failures.push({ index, reason: 'the input was changed', text });
-    } catch (e) {
-      failures.push({ index, reason: `threw: ${e instanceof Error ? e.stack : String(e)}`, text });
-    }
-    const elapsed = performance.now() - started;
-    slowestMs = Math.max(slowestMs, elapsed);
-    if (elapsed > 1000) failures.push({ index, reason: `took ${elapsed.toFixed(0)} ms`, text });
-    if (Object.getOwnPropertyNames(Object.prototype).join() !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) {
-      failures.push({ index, reason: 'Object.prototype was modified', text });
-      break;
-    }
+      if (result.ok && (measure(result.value) > MAX_PATCHED_WEIGHT || depthOf(result.value) > MAX_DEPTH)) return 'the result is past the limits';
+      return JSON.stringify(doc) !== before ? 'the input was changed' : undefined;
+    });
+    if (!going) break;
   }
-  return { failures, slowestMs };
+  return { failures: run.failures, slowestMs: run.slowestMs };
 }

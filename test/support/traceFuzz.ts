@@ -14,7 +14,7 @@ import { readTrace } from '../../core/tracing/readTrace';
 import { renderTimeline } from '../../core/tracing/timeline';
 import { TraceFormatError } from '../../core/tracing/traceFormatError';
 import { buildSpanTree } from '../../core/tracing/tree';
-import { mutate, pick, random, type FuzzFailure } from './fuzz';
+import { FuzzRun, mutate, pick, random, type FuzzFailure } from './fuzz';
 
 type Rnd = () => number;
 
@@ -159,26 +159,13 @@ function exercise(text: string, outcomes: TraceFuzzOutcomes): string | undefined
 export function fuzzTraces(seed: number, count: number): { failures: FuzzFailure[]; slowestMs: number; outcomes: TraceFuzzOutcomes } {
   const rnd = random(seed);
   const outcomes: TraceFuzzOutcomes = { notJson: 0, refused: 0, read: 0, withCycles: 0, withDuplicates: 0, withOrphans: 0 };
-  const failures: FuzzFailure[] = [];
-  let slowestMs = 0;
-  const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).join();
+  const run = new FuzzRun();
   for (let index = 0; index < count; index++) {
     const hostility = rnd() < 0.5 ? 0 : 0.1;
     let text = JSON.stringify(rnd() < 0.6 ? randomOtlp(rnd, hostility) : randomJaeger(rnd, hostility));
     const rounds = rnd() < 0.6 ? 0 : 1 + Math.floor(rnd() * 2);
     for (let r = 0; r < rounds; r++) text = mutate(rnd, text);
-    // CPU time, not wall time: the machine's other work must not make a case look like a hang.
-    const started = process.cpuUsage();
-    const reason = exercise(text, outcomes);
-    const used = process.cpuUsage(started);
-    const elapsed = (used.user + used.system) / 1000;
-    if (reason) failures.push({ index, reason, text });
-    slowestMs = Math.max(slowestMs, elapsed);
-    if (elapsed > 1000) failures.push({ index, reason: `took ${elapsed.toFixed(0)} ms`, text });
-    if (Object.getOwnPropertyNames(Object.prototype).join() !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) {
-      failures.push({ index, reason: 'Object.prototype was modified', text });
-      break;
-    }
+    if (!run.case(index, text, () => exercise(text, outcomes))) break;
   }
-  return { failures, slowestMs, outcomes };
+  return { failures: run.failures, slowestMs: run.slowestMs, outcomes };
 }

@@ -1,20 +1,12 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../node/atomicWrite';
+import { tempFolders } from '../support/tempFolders';
 
-const root = mkdtempSync(join(tmpdir(), 'atomic-write-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let folders = 0;
-/** A fresh folder per test, so listings show exactly what a write left behind. */
-const folder = (): string => {
-  const dir = join(root, String(folders++));
-  mkdirSync(dir);
-  return dir;
-};
+const folder = tempFolders('atomic-write-');
 const mode = (path: string): number => statSync(path).mode & 0o7777;
 const fixedRandom = (): Buffer => Buffer.from('0123456789abcdef', 'hex');
 const asRoot = process.getuid?.() === 0;

@@ -1,20 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { reloadctl } from '../support/cli';
 import { EXAMPLES, ROOT } from '../support/fixtures';
+import { tempFolders } from '../support/tempFolders';
 
-const root = mkdtempSync(join(tmpdir(), 'reloadctl-files-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let folders = 0;
-const folder = (): string => {
-  const dir = join(root, String(folders++));
-  mkdirSync(dir);
-  return dir;
-};
+const folder = tempFolders('reloadctl-files-');
 const LEGACY = readFileSync(join(EXAMPLES, 'sentiment-legacy.reload.json'), 'utf8');
 /** The migrated document, as `migrate` prints it for the example. */
 const MIGRATED = reloadctl(['migrate', join(EXAMPLES, 'sentiment-legacy.reload.json')]).stdout;
@@ -68,7 +61,7 @@ test('migrate --write keeps mode 0640 and the owner and group', { skip: asRoot ?
 
 test('migrate --write as a user who cannot give files away says the owner changed', { skip: asRoot ? false : 'needs root to run as another user' }, () => {
   const dir = folder();
-  chmodSync(root, 0o711);
+  chmodSync(dirname(dir), 0o711);
   chmodSync(dir, 0o777);
   const file = legacyIn(dir);
   chmodSync(file, 0o666);
@@ -80,7 +73,7 @@ test('migrate --write as a user who cannot give files away says the owner change
 
 test('migrate --write as a user in the file\'s group keeps the group, and says only the owner changed', { skip: asRoot ? false : 'needs root to run as another user' }, (t) => {
   const dir = folder();
-  chmodSync(root, 0o711);
+  chmodSync(dirname(dir), 0o711);
   chmodSync(dir, 0o777);
   const file = legacyIn(dir);
   chmodSync(file, 0o666);

@@ -1,20 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { reloadctl } from '../support/cli';
 import { EXAMPLES, ROOT } from '../support/fixtures';
+import { tempFolders } from '../support/tempFolders';
 
-const root = mkdtempSync(join(tmpdir(), 'reloadctl-output-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let folders = 0;
-const folder = (): string => {
-  const dir = join(root, String(folders++));
-  mkdirSync(dir);
-  return dir;
-};
+const folder = tempFolders('reloadctl-output-');
 const asRoot = process.getuid?.() === 0;
 const example = (name: string): string => readFileSync(join(EXAMPLES, name), 'utf8');
 
@@ -106,7 +99,7 @@ test('unreadable files are entries in json output (range 0:0, pointer "") and gi
 
 test('a file the user may not read is an unreadable-file entry (EACCES)', { skip: asRoot ? false : 'needs root to run as another user' }, () => {
   const dir = folder();
-  chmodSync(root, 0o711);
+  chmodSync(dirname(dir), 0o711);
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'secret.reload.json'), example('flags-and-config.reload.json'));
   chmodSync(join(dir, 'secret.reload.json'), 0o600);

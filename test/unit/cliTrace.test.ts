@@ -5,41 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { traceConvertCommand } from '../../cli/traceCommand';
 import type { CommandIo } from '../../cli/io';
-import { fromOtlpJson } from '../../core/tracing/otlp';
+import type { TraceSpan } from '../../core/tracing/model';
+import { fromOtlpJson, toOtlpJson } from '../../core/tracing/otlp';
 import { reloadctl } from '../support/cli';
+import { spanIdOf, spanOf, TRACE_ID } from '../support/traceShapes';
 
-const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
-const id = (n: number): string => n.toString(16).padStart(16, '0');
+const TRACE = TRACE_ID;
+const id = spanIdOf;
 
-/** An OTLP span numbered `n` whose parent is numbered `parent`. */
-function otlpSpan(n: number, parent: number | undefined, start: number, duration = 100, name = `s${n}`): unknown {
-  return {
-    traceId: TRACE,
-    spanId: id(n),
-    ...(parent !== undefined ? { parentSpanId: id(parent) } : {}),
-    name,
-    kind: 1,
-    startTimeUnixNano: String(1_000_000 + start),
-    endTimeUnixNano: String(1_000_000 + start + duration),
-    attributes: [],
-    events: [],
-    status: { code: 1 },
-  };
-}
+/** A span numbered `n` whose parent is numbered `parent`, with times in ns after 1,000,000. */
+const span = (n: number, parent: number | undefined, start: number, duration = 100): TraceSpan => ({
+  ...spanOf(n, parent, BigInt(1_000_000 + start), BigInt(1_000_000 + start + duration), `s${n}`),
+  attributes: {},
+});
 
 /**
  * A proper root with a child, a two-span loop with a span hanging off it, and a span that is its
  * own parent. The loop lies within the root's time, so laying out lanes asks whether the root is
  * an ancestor of the loop's spans: walking up their parents never ends.
  */
-const CYCLIC = JSON.stringify({
-  resourceSpans: [
-    {
-      resource: { attributes: [] },
-      scopeSpans: [{ scope: { name: 't' }, spans: [otlpSpan(1, undefined, 0, 1000), otlpSpan(2, 1, 10), otlpSpan(10, 11, 20), otlpSpan(11, 10, 25, 35), otlpSpan(12, 10, 70, 30), otlpSpan(13, 13, 40)] }],
-    },
-  ],
-});
+const CYCLIC = JSON.stringify(toOtlpJson({ resource: {}, scope: { name: 't' }, spans: [span(1, undefined, 0, 1000), span(2, 1, 10), span(10, 11, 20), span(11, 10, 25, 35), span(12, 10, 70, 30), span(13, 13, 40)] }));
 const CYCLE_WARNINGS =
   `reloadctl: warning: trace ${TRACE}: spans ${id(10)} → ${id(11)} → ${id(10)} form a parent cycle (each followed by its parent); ${id(10)}, the earliest to start, is shown as a root (its parent link to ${id(11)} is kept but not followed)\n` +
   `reloadctl: warning: trace ${TRACE}: span ${id(13)} is its own parent; it is shown as a root\n`;
@@ -108,7 +93,7 @@ test('trace convert refuses a malformed trace with an escaped message and exit 1
   inTemp(
     {
       'bad-id.json': JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a\u001b[2Jb\n::error::forged', traceId: 'zz', spanId: id(1) }] }] }] }),
-      'bad-time.json': JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...(otlpSpan(1, undefined, 0) as object), startTimeUnixNano: '-5' }] }] }] }),
+      'bad-time.json': JSON.stringify(toOtlpJson({ resource: {}, scope: { name: 't' }, spans: [span(1, undefined, 0)] })).replace('"startTimeUnixNano":"1000000"', '"startTimeUnixNano":"-5"'),
       'bad-jaeger.json': JSON.stringify({ data: [{ spans: [{ traceID: TRACE, spanID: 'nothex', operationName: 'x', startTime: 1, duration: 1 }] }] }),
       'not-a-list.json': JSON.stringify({ resourceSpans: [{ scopeSpans: 7 }] }),
     },

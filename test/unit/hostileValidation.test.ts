@@ -89,7 +89,7 @@ test("a probe's input values must fit the element type the model declares", () =
   const codes = (dtype: string, data: string) =>
     validateManifest(reload(`{"changes": [${model(dtype)}], "healthChecks": [${probe(data)}]}`), { languageId: 'reload-manifest', now: NOW }).diagnostics.map((d) => [d.code, d.pointer, d.message]);
   assert.deepEqual(codes('int64', '[1, 2.5, 3]'), [
-    ['tensor-type-mismatch', '/spec/healthChecks/0/input/x/data/1', `The model's input "x" is int64: every value must be an integer from -9007199254740991 to 9007199254740991, but item 1 is not. Fix the data (or the io dtype).`],
+    ['tensor-type-mismatch', '/spec/healthChecks/0/input/x/data/1', `The model's input "x" is int64, which takes integers from -9007199254740991 to 9007199254740991: item 1 is not one. Fix the data (or the io dtype).`],
   ]);
   assert.deepEqual(codes('uint8', '[1, 256, 3]').map(([, pointer]) => pointer), ['/spec/healthChecks/0/input/x/data/1']);
   assert.deepEqual(codes('bool', '[true, 0, false]').map(([, pointer]) => pointer), ['/spec/healthChecks/0/input/x/data/1']);
