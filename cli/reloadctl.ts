@@ -47,111 +47,34 @@ Options:
   --version       Show the version.
 `;
 
-export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<Record<string, string | undefined>> = {}): Promise<number> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The commands: each parses its own arguments (throwing UsageError) and runs. */
+const COMMANDS: Record<string, (args: string[], io: CommandIo, env: Env) => Promise<number>> = {
+  validate: runValidate,
+  migrate: runMigrate,
+  'dry-run': runDryRun,
+  trace: runTrace,
+};
+
+export async function runReloadctl(argv: string[], io: CommandIo, env: Env = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout(USAGE);
     return EXIT.ok;
   }
   try {
-    switch (command) {
-      case 'validate': {
-        const { values, positionals } = parseOrUsage(() =>
-          parseArgs({
-            args: rest,
-            options: {
-              format: { type: 'string', default: 'text' },
-              root: { type: 'string', multiple: true, default: [] },
-              workspace: { type: 'string', default: '.' },
-              'max-hash-bytes': { type: 'string' },
-            },
-            allowPositionals: true,
-            strict: true,
-          }),
-        );
-        const format = String(values.format);
-        if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`unknown --format "${format}": use text, json or github`);
-        if (positionals.length === 0) throw new UsageError('validate needs at least one file');
-        if (positionals.filter((p) => p === STDIN_ARGUMENT).length > 1) throw new UsageError('"-" (standard input) can be given once');
-        const maxHashBytes = values['max-hash-bytes'] === undefined ? undefined : byteCount(values['max-hash-bytes'], '--max-hash-bytes');
-        return await validateCommand(positionals, { format: format as OutputFormat, roots: values.root, workspace: values.workspace, maxHashBytes }, io);
-      }
-      case 'migrate': {
-        const { values, positionals } = parseOrUsage(() =>
-          parseArgs({
-            args: rest,
-            options: {
-              to: { type: 'string' },
-              write: { type: 'boolean', default: false },
-              check: { type: 'boolean', default: false },
-              force: { type: 'boolean', default: false },
-            },
-            allowPositionals: true,
-            strict: true,
-          }),
-        );
-        if (positionals.length === 0) throw new UsageError('migrate needs at least one file');
-        return await migrateCommand(positionals, { to: values.to, write: values.write, check: values.check, force: values.force }, io);
-      }
-      case 'dry-run': {
-        const { values, positionals } = parseOrUsage(() =>
-          parseArgs({
-            args: rest,
-            options: {
-              format: { type: 'string', default: 'text' },
-              'trace-out': { type: 'string' },
-              'otlp-endpoint': { type: 'string' },
-              'allow-http': { type: 'boolean', default: false },
-              root: { type: 'string', multiple: true, default: [] },
-              language: { type: 'string' },
-            },
-            allowPositionals: true,
-            strict: true,
-          }),
-        );
-        if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
-        if (positionals.length !== 1) throw new UsageError('dry-run takes exactly one manifest file');
-        const language = values.language;
-        if (language !== undefined && !LANGUAGE_IDS.includes(language as LanguageId)) {
-          throw new UsageError(`unknown --language "${language}": use ${LANGUAGE_IDS.join(' or ')}`);
-        }
-        // Loaded on demand: the runtime brings onnxruntime-web, which validate and migrate do not need.
-        const { dryRunCommand } = await import('./dryRunCommand');
-        return await dryRunCommand(
-          positionals[0],
-          {
-            format: values.format,
-            traceOut: values['trace-out'],
-            language: language as LanguageId | undefined,
-            otlpEndpoint: values['otlp-endpoint'],
-            allowHttp: values['allow-http'],
-            roots: values.root,
-            progress: io.stderrIsTerminal === true || env.RELOADCTL_PROGRESS === '1',
-            color: io.stderrIsTerminal === true && env.NO_COLOR === undefined,
-          },
-          io,
-          env,
-        );
-      }
-      case 'trace': {
-        const [sub, ...more] = rest;
-        if (sub !== 'convert') throw new UsageError(`unknown trace command "${sub ?? ''}": use "trace convert <in> --to otlp|jaeger|chrome"`);
-        const { values, positionals } = parseOrUsage(() => parseArgs({ args: more, options: { to: { type: 'string' } }, allowPositionals: true, strict: true }));
-        if (positionals.length !== 1 || values.to === undefined) throw new UsageError('trace convert takes one input file and --to otlp|jaeger|chrome');
-        return await traceConvertCommand(positionals[0], values.to, io);
-      }
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.stdout(USAGE);
-        return command === undefined ? EXIT.usage : EXIT.ok;
-      case '--version':
-        io.stdout(`${typeof RELOADCTL_VERSION === 'string' ? RELOADCTL_VERSION : 'dev'}\n`);
-        return EXIT.ok;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      io.stdout(USAGE);
+      return command === undefined ? EXIT.usage : EXIT.ok;
     }
+    if (command === '--version') {
+      io.stdout(`${typeof RELOADCTL_VERSION === 'string' ? RELOADCTL_VERSION : 'dev'}\n`);
+      return EXIT.ok;
+    }
+    const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    return await run(rest, io, env);
   } catch (e) {
     if (e instanceof UsageError) {
       // Usage messages quote the arguments given, which may carry control characters.
@@ -160,6 +83,91 @@ export async function runReloadctl(argv: string[], io: CommandIo, env: Readonly<
     }
     throw e;
   }
+}
+
+function runValidate(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        format: { type: 'string', default: 'text' },
+        root: { type: 'string', multiple: true, default: [] },
+        workspace: { type: 'string', default: '.' },
+        'max-hash-bytes': { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  const format = String(values.format);
+  if (!OUTPUT_FORMATS.includes(format as OutputFormat)) throw new UsageError(`unknown --format "${format}": use text, json or github`);
+  if (positionals.length === 0) throw new UsageError('validate needs at least one file');
+  if (positionals.filter((p) => p === STDIN_ARGUMENT).length > 1) throw new UsageError('"-" (standard input) can be given once');
+  const maxHashBytes = values['max-hash-bytes'] === undefined ? undefined : byteCount(values['max-hash-bytes'], '--max-hash-bytes');
+  return validateCommand(positionals, { format: format as OutputFormat, roots: values.root, workspace: values.workspace, maxHashBytes }, io);
+}
+
+function runMigrate(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        to: { type: 'string' },
+        write: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (positionals.length === 0) throw new UsageError('migrate needs at least one file');
+  return migrateCommand(positionals, { to: values.to, write: values.write, check: values.check, force: values.force }, io);
+}
+
+async function runDryRun(args: string[], io: CommandIo, env: Env): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        format: { type: 'string', default: 'text' },
+        'trace-out': { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
+        'allow-http': { type: 'boolean', default: false },
+        root: { type: 'string', multiple: true, default: [] },
+        language: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
+  if (positionals.length !== 1) throw new UsageError('dry-run takes exactly one manifest file');
+  const language = values.language;
+  if (language !== undefined && !LANGUAGE_IDS.includes(language as LanguageId)) {
+    throw new UsageError(`unknown --language "${language}": use ${LANGUAGE_IDS.join(' or ')}`);
+  }
+  // Loaded on demand: the runtime brings onnxruntime-web, which validate and migrate do not need.
+  const { dryRunCommand } = await import('./dryRunCommand');
+  const flags = {
+    format: values.format as 'text' | 'json',
+    traceOut: values['trace-out'],
+    language: language as LanguageId | undefined,
+    otlpEndpoint: values['otlp-endpoint'],
+    allowHttp: values['allow-http'],
+    roots: values.root,
+    progress: io.stderrIsTerminal === true || env.RELOADCTL_PROGRESS === '1',
+    color: io.stderrIsTerminal === true && env.NO_COLOR === undefined,
+  };
+  return dryRunCommand(positionals[0], flags, io, env);
+}
+
+function runTrace(args: string[], io: CommandIo): Promise<number> {
+  const [sub, ...more] = args;
+  if (sub !== 'convert') throw new UsageError(`unknown trace command "${sub ?? ''}": use "trace convert <in> --to otlp|jaeger|chrome"`);
+  const { values, positionals } = parseOrUsage(() => parseArgs({ args: more, options: { to: { type: 'string' } }, allowPositionals: true, strict: true }));
+  if (positionals.length !== 1 || values.to === undefined) throw new UsageError('trace convert takes one input file and --to otlp|jaeger|chrome');
+  return traceConvertCommand(positionals[0], values.to, io);
 }
 
 /** A whole number of bytes from a flag's value (0 or more). */

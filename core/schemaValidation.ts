@@ -89,110 +89,113 @@ function resolveRef(root: Schema, schema: Schema): Schema {
   return defs[ref.slice('#/$defs/'.length)] ?? schema;
 }
 
+/** What translating one ajv error needs: the error, its parts, and the whole schema (for $refs). */
+interface ErrorContext {
+  error: ErrorObject;
+  at: string;
+  parent: Schema | undefined;
+  params: Record<string, unknown>;
+  root: Schema;
+}
+
+type Translator = (c: ErrorContext) => Finding | undefined;
+
+const BOUND_WORDS = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' } as const;
+
+const bound: Translator = ({ error, at, params }) =>
+  finding('invalid-value', at, 'value', `Must be ${BOUND_WORDS[error.keyword as keyof typeof BOUND_WORDS]} ${String(params.limit)}, found ${describe(error.data)}.`);
+
+const length: Translator = ({ error, at, params }) => {
+  const limit = Number(params.limit);
+  const bound = error.keyword.startsWith('min') ? 'at least' : 'at most';
+  const unit = error.keyword.endsWith('Items') ? 'item' : error.keyword.endsWith('Length') ? 'character' : 'property';
+  const plural = limit === 1 ? unit : unit === 'property' ? 'properties' : `${unit}s`;
+  const target = unit === 'property' || unit === 'item' ? 'start' : 'value';
+  if (error.keyword === 'maxProperties' && limit === 1) {
+    return finding('invalid-length', at, target, 'Give exactly one of the allowed properties here, not several: split it into separate steps.');
+  }
+  return finding('invalid-length', at, target, `Must have ${bound} ${limit} ${plural}.`);
+};
+
+const unknownProperty: Translator = ({ at, parent, params }) => {
+  const property = String(params.unevaluatedProperty ?? params.additionalProperty);
+  const known = propertiesOf(parent);
+  const suggestion = closest(property, known);
+  const hint = suggestion ? ` Did you mean "${suggestion}"?` : known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : '';
+  return finding('unknown-property', childPointer(at, property), 'key', `Unknown property "${property}".${hint} Remove it, or prefix it with "x-" to keep it as an extension.`);
+};
+
+const discriminator: Translator = ({ at, parent, params, root }) => {
+  const tag = String(params.tag);
+  if (params.error !== 'mapping') return finding('invalid-type', childPointer(at, tag), 'value', `"${tag}" must be a string.`);
+  const options = ((parent?.oneOf as Schema[] | undefined) ?? [])
+    .map((branch) => (resolveRef(root, branch).properties as Record<string, Schema> | undefined)?.[tag]?.const)
+    .filter((v): v is string => typeof v === 'string');
+  const suggestion = closest(String(params.tagValue), options);
+  const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+  return finding('unknown-kind', childPointer(at, tag), 'value', `Unknown ${tag} ${describe(params.tagValue)}.${hint} Use one of ${options.map((o) => `"${o}"`).join(', ')}.`);
+};
+
+const TRANSLATORS: Record<string, Translator> = {
+  required: ({ at, parent, params, root }) => {
+    const property = String(params.missingProperty);
+    const schema = resolveRef(root, ((parent?.properties as Record<string, Schema> | undefined)?.[property] ?? {}) as Schema);
+    return finding('missing-property', at, 'start', `Missing required property "${property}": add it.`, { data: { property, value: placeholderFor(root, schema) } });
+  },
+  dependentRequired: ({ at, params }) => {
+    const property = String(params.property);
+    return finding('missing-property', childPointer(at, property), 'key', `"${property}" needs "${String(params.missingProperty)}" as well: add it, or remove "${property}".`);
+  },
+  unevaluatedProperties: unknownProperty,
+  additionalProperties: unknownProperty,
+  type: ({ error, at, params }) => finding('invalid-type', at, 'value', `Expected ${String(params.type).split(',').map(article).join(' or ')}, found ${describe(error.data)}.`),
+  const: ({ error, at, params }) => finding('invalid-value', at, 'value', `Expected ${JSON.stringify(params.allowedValue)}, found ${describe(error.data)}.`),
+  enum: ({ error, at, params }) => {
+    const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+    const suggestion = typeof error.data === 'string' ? closest(error.data, (params.allowedValues as unknown[]).map(String)) : undefined;
+    const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+    return finding('invalid-value', at, 'value', `${describe(error.data)} is not allowed here.${hint} Use one of ${allowed.join(', ')}.`);
+  },
+  pattern: ({ error, at, parent, params }) => {
+    const message = typeof parent?.patternErrorMessage === 'string' ? parent.patternErrorMessage : `Must match the pattern ${String(params.pattern)}.`;
+    return finding('invalid-value', at, 'value', `${describe(error.data)} is not valid: ${lowerFirst(message)}`);
+  },
+  minimum: bound,
+  maximum: bound,
+  exclusiveMinimum: bound,
+  exclusiveMaximum: bound,
+  minItems: length,
+  maxItems: length,
+  minLength: length,
+  maxLength: length,
+  minProperties: length,
+  maxProperties: length,
+  uniqueItems: ({ at, params }) => {
+    const later = Math.max(Number(params.i), Number(params.j));
+    const earlier = Math.min(Number(params.i), Number(params.j));
+    return finding('duplicate-item', childPointer(at, later), 'value', `Duplicate of item ${earlier}: remove it.`);
+  },
+  discriminator,
+  not: ({ error, at }) => {
+    const match = /\/dependentSchemas\/([^/]+)\/not$/.exec(error.schemaPath);
+    const conflicting = ((error.schema as Schema | undefined)?.required as string[] | undefined)?.[0];
+    if (match && conflicting) return finding('conflicting-properties', childPointer(at, conflicting), 'key', `"${match[1]}" and "${conflicting}" cannot both be given: keep one.`);
+    return finding('invalid-value', at, 'value', 'This value is not allowed here.');
+  },
+  // The name's own error (pattern) follows with `propertyName` set; report that one.
+  propertyNames: () => undefined,
+  anyOf: ({ at }) => finding('invalid-value', at, 'start', 'This value matches none of the allowed shapes: check it against the schema description (hover).'),
+  oneOf: ({ at }) => finding('invalid-value', at, 'start', 'This value matches none of the allowed shapes: check it against the schema description (hover).'),
+};
+
 function translateError(error: ErrorObject, root: Schema): Finding | undefined {
-  const at = error.instancePath;
-  const parent = error.parentSchema as Schema | undefined;
-  const params = error.params as Record<string, unknown>;
+  const context: ErrorContext = { error, at: error.instancePath, parent: error.parentSchema as Schema | undefined, params: error.params as Record<string, unknown>, root };
   if (error.propertyName !== undefined && error.keyword !== 'propertyNames') {
-    const message = typeof parent?.patternErrorMessage === 'string' ? parent.patternErrorMessage : `Must match ${String(params.pattern)}.`;
-    return finding('invalid-value', childPointer(at, error.propertyName), 'key', `Invalid name "${error.propertyName}": ${message}`);
+    const message = typeof context.parent?.patternErrorMessage === 'string' ? context.parent.patternErrorMessage : `Must match ${String(context.params.pattern)}.`;
+    return finding('invalid-value', childPointer(context.at, error.propertyName), 'key', `Invalid name "${error.propertyName}": ${message}`);
   }
-  switch (error.keyword) {
-    case 'required': {
-      const property = String(params.missingProperty);
-      const schema = resolveRef(root, ((parent?.properties as Record<string, Schema> | undefined)?.[property] ?? {}) as Schema);
-      return finding('missing-property', at, 'start', `Missing required property "${property}": add it.`, { data: { property, value: placeholderFor(root, schema) } });
-    }
-    case 'dependentRequired': {
-      const property = String(params.property);
-      return finding('missing-property', childPointer(at, property), 'key', `"${property}" needs "${String(params.missingProperty)}" as well: add it, or remove "${property}".`);
-    }
-    case 'unevaluatedProperties':
-    case 'additionalProperties': {
-      const property = String(params.unevaluatedProperty ?? params.additionalProperty);
-      const known = propertiesOf(parent);
-      const suggestion = closest(property, known);
-      const hint = suggestion ? ` Did you mean "${suggestion}"?` : known.length > 0 ? ` Allowed here: ${known.join(', ')}.` : '';
-      return finding(
-        'unknown-property',
-        childPointer(at, property),
-        'key',
-        `Unknown property "${property}".${hint} Remove it, or prefix it with "x-" to keep it as an extension.`,
-      );
-    }
-    case 'type': {
-      const expected = String(params.type).split(',').map(article).join(' or ');
-      return finding('invalid-type', at, 'value', `Expected ${expected}, found ${describe(error.data)}.`);
-    }
-    case 'const':
-      return finding('invalid-value', at, 'value', `Expected ${JSON.stringify(params.allowedValue)}, found ${describe(error.data)}.`);
-    case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
-      const suggestion = typeof error.data === 'string' ? closest(error.data, (params.allowedValues as unknown[]).map(String)) : undefined;
-      const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
-      return finding('invalid-value', at, 'value', `${describe(error.data)} is not allowed here.${hint} Use one of ${allowed.join(', ')}.`);
-    }
-    case 'pattern': {
-      const message = typeof parent?.patternErrorMessage === 'string' ? parent.patternErrorMessage : `Must match the pattern ${String(params.pattern)}.`;
-      return finding('invalid-value', at, 'value', `${describe(error.data)} is not valid: ${lowerFirst(message)}`);
-    }
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum': {
-      const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' } as const;
-      return finding('invalid-value', at, 'value', `Must be ${words[error.keyword]} ${String(params.limit)}, found ${describe(error.data)}.`);
-    }
-    case 'minItems':
-    case 'maxItems':
-    case 'minLength':
-    case 'maxLength':
-    case 'minProperties':
-    case 'maxProperties': {
-      const limit = Number(params.limit);
-      const bound = error.keyword.startsWith('min') ? 'at least' : 'at most';
-      const unit = error.keyword.endsWith('Items') ? 'item' : error.keyword.endsWith('Length') ? 'character' : 'property';
-      const plural = limit === 1 ? unit : unit === 'property' ? 'properties' : `${unit}s`;
-      const target = unit === 'property' || unit === 'item' ? 'start' : 'value';
-      if (error.keyword === 'maxProperties' && limit === 1) {
-        return finding('invalid-length', at, target, 'Give exactly one of the allowed properties here, not several: split it into separate steps.');
-      }
-      return finding('invalid-length', at, target, `Must have ${bound} ${limit} ${plural}.`);
-    }
-    case 'uniqueItems': {
-      const later = Math.max(Number(params.i), Number(params.j));
-      const earlier = Math.min(Number(params.i), Number(params.j));
-      return finding('duplicate-item', childPointer(at, later), 'value', `Duplicate of item ${earlier}: remove it.`);
-    }
-    case 'discriminator': {
-      const tag = String(params.tag);
-      if (params.error !== 'mapping') {
-        return finding('invalid-type', childPointer(at, tag), 'value', `"${tag}" must be a string.`);
-      }
-      const options = ((parent?.oneOf as Schema[] | undefined) ?? [])
-        .map((branch) => (resolveRef(root, branch).properties as Record<string, Schema> | undefined)?.[tag]?.const)
-        .filter((v): v is string => typeof v === 'string');
-      const suggestion = closest(String(params.tagValue), options);
-      const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
-      return finding('unknown-kind', childPointer(at, tag), 'value', `Unknown ${tag} ${describe(params.tagValue)}.${hint} Use one of ${options.map((o) => `"${o}"`).join(', ')}.`);
-    }
-    case 'not': {
-      const match = /\/dependentSchemas\/([^/]+)\/not$/.exec(error.schemaPath);
-      const conflicting = ((error.schema as Schema | undefined)?.required as string[] | undefined)?.[0];
-      if (match && conflicting) {
-        return finding('conflicting-properties', childPointer(at, conflicting), 'key', `"${match[1]}" and "${conflicting}" cannot both be given: keep one.`);
-      }
-      return finding('invalid-value', at, 'value', 'This value is not allowed here.');
-    }
-    case 'propertyNames':
-      // The name's own error (pattern) follows with `propertyName` set; report that one.
-      return undefined;
-    case 'anyOf':
-    case 'oneOf':
-      return finding('invalid-value', at, 'start', 'This value matches none of the allowed shapes: check it against the schema description (hover).');
-    default:
-      return finding('invalid-value', at, 'value', `Invalid value: ${error.message ?? error.keyword}.`);
-  }
+  const translate = Object.prototype.hasOwnProperty.call(TRANSLATORS, error.keyword) ? TRANSLATORS[error.keyword] : undefined;
+  return translate ? translate(context) : finding('invalid-value', context.at, 'value', `Invalid value: ${error.message ?? error.keyword}.`);
 }
 
 function lowerFirst(message: string): string {

@@ -19,15 +19,16 @@ import { runSafe } from './runSafe';
 import { documentSymbols } from './symbols';
 import type { WorkspaceIndex } from './workspaceIndex';
 
+/** What the features read of the server session (session.ts). */
 export interface FeatureContext {
   documents: TextDocuments<TextDocument>;
   states: DocumentStates;
   jsonService: JsonService;
   files: FileCache;
   workspace: WorkspaceIndex;
-  settings: () => Settings;
-  folders: () => readonly string[];
-  capabilities: () => ClientCapabilities;
+  readonly settings: Settings;
+  readonly folders: readonly string[];
+  readonly capabilities: ClientCapabilities;
 }
 
 /** Commands the server executes. */
@@ -49,14 +50,14 @@ export function registerFeatures(connection: Connection, context: FeatureContext
     return document ? run(states.get(document)) : fallback;
   };
   const workspaceModels = () => context.workspace.current();
-  const targets = () => context.settings().targets.map((t) => t.name);
-  const canResolve = () => context.capabilities().textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
+  const targets = () => context.settings.targets.map((t) => t.name);
+  const canResolve = () => context.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
 
   connection.onCompletion((params, token) =>
     runSafe(connection, 'completion', token, null, () => withState(params.textDocument.uri, null, (state) => complete({ state, position: params.position, jsonService, targets: targets(), workspaceModels }))),
   );
   connection.onHover((params, token) =>
-    runSafe(connection, 'hover', token, null, () => withState(params.textDocument.uri, null, (state) => hover({ state, position: params.position, jsonService, files, workspaceModels, maxHashBytes: context.settings().validation.maxHashBytes }))),
+    runSafe(connection, 'hover', token, null, () => withState(params.textDocument.uri, null, (state) => hover({ state, position: params.position, jsonService, files, workspaceModels, maxHashBytes: context.settings.validation.maxHashBytes }))),
   );
   connection.onCodeAction((params, token) =>
     runSafe(connection, 'code actions', token, [], () =>
@@ -103,7 +104,7 @@ export function registerFeatures(connection: Connection, context: FeatureContext
   connection.onExecuteCommand((params, token) =>
     runSafe(connection, `command ${params.command}`, token, null, async () => {
       if (params.command !== SERVER_COMMANDS.migrateWorkspace) return null;
-      const result = await migrateWorkspace(context.folders(), documents);
+      const result = await migrateWorkspace(context.folders, documents);
       for (const { uri, reason } of result.refused) connection.console.warn(`Not migrated: ${uri}: ${reason}`);
       return result.edit;
     }),
