@@ -144,7 +144,9 @@ test('a diagnostic computed for an old version is never published after a newer 
   const dir = mkdtempSync(join(tmpdir(), 'lsp-race-'));
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  let slowRead: Promise<unknown> = Promise.resolve();
+  let slowRead: Promise<unknown> | undefined;
+  let readStarted: () => void = () => undefined;
+  const slowReadStarted = new Promise<void>((resolve) => (readStarted = resolve));
   let slowAsked = false;
   const server = await startInProcess(
     { root: dir, settings: { validation: { delayMs: 0, maxHashBytes: 0 } } },
@@ -158,7 +160,13 @@ test('a diagnostic computed for an old version is never published after a newer 
             slowAsked = true;
             return gate.then(() => host.stat(path));
           },
-          readText: (path) => (path.endsWith('slow.jsonl') ? (slowRead = host.readText(path)) : host.readText(path)),
+          readText: (path) => {
+            if (!path.endsWith('slow.jsonl')) return host.readText(path);
+            const read = host.readText(path);
+            slowRead = read;
+            readStarted();
+            return read;
+          },
         };
       },
     },
@@ -174,7 +182,8 @@ test('a diagnostic computed for an old version is never published after a newer 
     assert.deepEqual(await server.client.diagnostics(uri, 2), []);
     assert.equal(slowAsked, true, "version 1's check is waiting on the slow file");
     open();
-    await gate;
+    // Version 1's check goes on: it stats the slow file, then reads it (real I/O).
+    await slowReadStarted;
     await slowRead;
     // Version 1's check ends in the microtasks after its read: a macrotask later, it has decided.
     await new Promise((resolve) => setImmediate(resolve));
