@@ -20,7 +20,7 @@ export interface Analysis {
 
 /** Semantic findings of a document of a current format version (legacy documents get none). */
 export function analyseManifest(value: JsonObject, format: FormatVersion, options: SemanticOptions): Analysis {
-  const model = readManifest(value, format, options.cache.model);
+  const model = readManifest(value, format, options.cache?.model);
   if (format.legacy) return { model, findings: [] };
   const findings = [...checkMetadata(value, model, options), ...checkDeprecations(value, format.apiVersion)];
   findings.push(...(format.languageId === 'reload-manifest' ? checkReloadManifest(value, model, options) : checkContextManifest(value, model, options)));

@@ -12,7 +12,7 @@ import { LineIndex } from './lineIndex';
 import type { ManifestModel } from './model/types';
 import { resolveFindings, syntaxDiagnostics } from './positions';
 import { schemaFindings } from './schemaValidation';
-import { AnalysisCache, type SemanticOptions } from './semantic/common';
+import type { SemanticOptions } from './semantic/common';
 import type { JsonObject } from './semantic/read';
 
 export interface ValidateOptions extends Partial<SemanticOptions> {
@@ -30,9 +30,9 @@ export interface ValidationResult {
   model?: ManifestModel;
 }
 
-/** The semantic options with their defaults: now, and a cache of its own when none is shared. */
+/** The semantic options with their defaults (now). */
 export function semanticOptions(options: Partial<SemanticOptions>): SemanticOptions {
-  return { now: options.now ?? new Date(), knownTargets: options.knownTargets, knownModels: options.knownModels, cache: options.cache ?? new AnalysisCache() };
+  return { now: options.now ?? new Date(), knownTargets: options.knownTargets, knownModels: options.knownModels, cache: options.cache };
 }
 
 /** Without an apiVersion a document is checked as the version it was taken for; the missing field is reported once, by detectFormat. */

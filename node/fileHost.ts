@@ -1,7 +1,7 @@
 /** `FileHost` and `ArtifactSource` on Node's file system, for a manifest at `manifestPath`. */
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isInside, locateArtifact, outsideRoots } from '../core/artifactPath';
+import { artifactLocator, isInside, outsideRoots } from '../core/artifactPath';
 import { FileAccessError } from '../core/errors';
 import { DEFAULT_MAX_HASH_BYTES, type FileHost, type FileStat } from '../core/localFiles';
 import type { ArtifactSource } from '../core/runtime/stage';
@@ -42,7 +42,7 @@ export function nodeFileHost(manifestPath: string, options: FileHostOptions = {}
   const roots = options.roots ?? [];
   const confine = confinement(base, roots);
   return {
-    locate: (uri) => locateArtifact(base, uri, roots),
+    locate: artifactLocator(base, roots),
     async stat(path): Promise<FileStat | undefined> {
       const real = await confine(path);
       if (real === undefined) return undefined;

@@ -3,8 +3,12 @@ import { readAliased } from '../deprecations';
 import type { ApiVersion } from '../formats';
 import { childPointer } from '../jsonc/pointer';
 import { asNumber, asObject, asString, field, own, type JsonObject } from '../semantic/read';
-import { parseChangeRef, REF_KIND_OF, type RefKind } from './refs';
+import { parseChangeRef, REF_KIND_OF, refKey, type RefKind } from './refs';
 import type { ArtifactSpec, ChangeKind, ManifestChange, NamedFile, ReferenceSite } from './types';
+
+/** Shared by every change that names no file or makes no reference (thousands in a large manifest). */
+const NONE: never[] = [];
+Object.freeze(NONE);
 
 /** The artifact object under `key` of a change, when it names a uri. */
 function artifactOf(change: JsonObject, key: string, changePointer: string): ArtifactSpec | undefined {
@@ -26,7 +30,7 @@ function artifactFile(artifact: ArtifactSpec): NamedFile {
 export function referenceSite(field: ReferenceSite['field'], value: unknown, expects: RefKind, pointer: string): ReferenceSite | undefined {
   if (typeof value !== 'string') return undefined;
   const ref = parseChangeRef(value);
-  return ref ? { field, text: value, ref, expects, pointer } : { field, text: value, expects, pointer };
+  return ref ? { field, text: value, ref, key: refKey(ref), expects, pointer } : { field, text: value, expects, pointer };
 }
 
 /** A Model, Config or FlagSet change of a reload manifest; undefined for an unknown kind. */
@@ -37,16 +41,22 @@ export function readReloadChange(change: JsonObject, index: number): ManifestCha
   const id = asString(field(change, 'id')) ?? '';
   const pointer = `/spec/changes/${index}`;
   const artifact = kind === 'Model' ? artifactOf(change, 'artifact', pointer) : kind === 'Config' ? artifactOf(change, 'source', pointer) : undefined;
-  const references: ReferenceSite[] = [];
-  if (kind === 'Model') {
-    const site = referenceSite('configRef', field(asObject(field(change, 'preprocessing')), 'configRef'), 'config', `${pointer}/preprocessing/configRef`);
-    if (site) references.push(site);
-  }
-  const read: ManifestChange = { kind: kind as ChangeKind, id, ref: `${refKind}:${id}`, refKind, pointer, index, spec: change, files: artifact ? [artifactFile(artifact)] : [], references };
-  const version = asString(field(change, 'version'));
-  if (version !== undefined) read.version = version;
-  if (artifact) read.artifact = artifact;
-  return read;
+  const site = kind === 'Model' ? referenceSite('configRef', field(asObject(field(change, 'preprocessing')), 'configRef'), 'config', `${pointer}/preprocessing/configRef`) : undefined;
+  // Every field set in one literal, in one order: the checks loop over thousands of these, and
+  // objects of one shape keep those loops fast.
+  return {
+    kind: kind as ChangeKind,
+    id,
+    ref: `${refKind}:${id}`,
+    refKind,
+    version: asString(field(change, 'version')),
+    pointer,
+    index,
+    spec: change,
+    artifact,
+    files: artifact ? [artifactFile(artifact)] : NONE,
+    references: site ? [site] : NONE,
+  };
 }
 
 /** The `spec` arrays of a context manifest, the kind of change each item is, and how it is named. */
@@ -70,34 +80,37 @@ export const CONTEXT_ARRAYS: readonly { key: string; kind: ChangeKind; id: (item
 export function readContextChange(item: JsonObject, index: number, array: (typeof CONTEXT_ARRAYS)[number], apiVersion: ApiVersion): ManifestChange {
   const pointer = `${childPointer('/spec', array.key)}/${index}`;
   const id = array.id(item) ?? '';
+  const files: NamedFile[] = [];
+  const references: ReferenceSite[] = [];
   const change: ManifestChange = {
     kind: array.kind,
     id,
     ref: array.kind === 'Session' ? `session:${id}#${index}` : `${array.kind.toLowerCase()}:${id}`,
+    refKind: undefined,
+    version: asString(own(item, 'version')),
     pointer,
     index,
     spec: item,
-    files: [],
-    references: [],
+    artifact: undefined,
+    files,
+    references,
   };
-  const version = asString(own(item, 'version'));
-  if (version !== undefined) change.version = version;
   switch (array.kind) {
     case 'Prompt': {
       const file = asString(own(item, 'templateFile'));
-      if (file !== undefined) change.files.push({ role: 'templateFile', uri: file, pointer: `${pointer}/templateFile` });
+      if (file !== undefined) files.push({ role: 'templateFile', uri: file, pointer: `${pointer}/templateFile` });
       break;
     }
     case 'Resource': {
       const file = asString(own(item, 'file'));
-      if (file !== undefined) change.files.push({ role: 'resourceFile', uri: file, pointer: `${pointer}/file` });
+      if (file !== undefined) files.push({ role: 'resourceFile', uri: file, pointer: `${pointer}/file` });
       break;
     }
     case 'Adapter': {
       change.artifact = artifactOf(item, 'artifact', pointer);
-      if (change.artifact) change.files.push(artifactFile(change.artifact));
+      if (change.artifact) files.push(artifactFile(change.artifact));
       const site = referenceSite('baseModel', own(item, 'baseModel'), 'model', `${pointer}/baseModel`);
-      if (site) change.references.push(site);
+      if (site) references.push(site);
       break;
     }
     case 'Knowledge': {
@@ -105,12 +118,11 @@ export function readContextChange(item: JsonObject, index: number, array: (typeo
       change.artifact = artifactOf(item, 'artifact', pointer);
       if (!change.artifact) break;
       const dim = asNumber(readAliased(item, apiVersion, ['spec', 'knowledge', '*'], 'embeddingDim')?.value);
-      change.files.push({ ...artifactFile(change.artifact), role: 'shard', ...(dim !== undefined ? { embeddingDim: dim } : {}) });
+      files.push({ ...artifactFile(change.artifact), role: 'shard', ...(dim !== undefined ? { embeddingDim: dim } : {}) });
       break;
     }
     default:
       break;
   }
-  if (change.artifact === undefined) delete change.artifact;
   return change;
 }

@@ -17,10 +17,13 @@ import type { HealthCheck, ManifestChange, ManifestModel, RolloutStep } from './
 export class ModelCache {
   readonly changes = new WeakMap<JsonObject, ManifestChange>();
   readonly lists = new WeakMap<unknown[], ManifestChange[]>();
+  /** The last changes list read, raw and read: a keystroke changes one item, so the others are found by position. */
+  last?: { raw: unknown[]; read: (ManifestChange | undefined)[] };
 }
 
-/** Reads a change object through the cache; a cached change is reused only at the same position. */
-function cachedChange(cache: ModelCache, object: JsonObject, index: number, read: () => ManifestChange | undefined): ManifestChange | undefined {
+/** Reads a change object through the cache (when there is one); a cached change is reused only at the same position. */
+function cachedChange(cache: ModelCache | undefined, object: JsonObject, index: number, read: () => ManifestChange | undefined): ManifestChange | undefined {
+  if (!cache) return read();
   const cached = cache.changes.get(object);
   if (cached && cached.index === index) return cached;
   const change = read();
@@ -28,20 +31,31 @@ function cachedChange(cache: ModelCache, object: JsonObject, index: number, read
   return change;
 }
 
-function reloadChanges(list: unknown[], cache: ModelCache): ManifestChange[] {
-  const known = cache.lists.get(list);
+function reloadChanges(list: unknown[], cache: ModelCache | undefined): ManifestChange[] {
+  const known = cache?.lists.get(list);
   if (known) return known;
+  const last = cache?.last;
+  const read: (ManifestChange | undefined)[] = new Array(list.length);
   const changes: ManifestChange[] = [];
   for (let index = 0; index < list.length; index++) {
-    const object = asObject(list[index]);
-    const change = object && cachedChange(cache, object, index, () => readReloadChange(object, index));
+    const item = list[index];
+    // Same object at the same position as in the last list: its reading is still right.
+    let change = last && index < last.raw.length && last.raw[index] === item ? last.read[index] : undefined;
+    if (change === undefined) {
+      const object = asObject(item);
+      change = object && cachedChange(cache, object, index, () => readReloadChange(object, index));
+    }
+    read[index] = change;
     if (change) changes.push(change);
   }
-  cache.lists.set(list, changes);
+  if (cache) {
+    cache.lists.set(list, changes);
+    cache.last = { raw: list, read };
+  }
   return changes;
 }
 
-function contextChanges(spec: JsonObject | undefined, apiVersion: ApiVersion, cache: ModelCache): ManifestChange[] {
+function contextChanges(spec: JsonObject | undefined, apiVersion: ApiVersion, cache: ModelCache | undefined): ManifestChange[] {
   const changes: ManifestChange[] = [];
   for (const array of CONTEXT_ARRAYS) {
     const list = asArray(own(spec, array.key));
@@ -110,8 +124,11 @@ function activationOf(spec: JsonObject | undefined, apiVersion: ApiVersion): Man
 
 const ON_FAILURE = new Set(['revert', 'pause', 'none']);
 
-/** The model of a parsed manifest; a legacy format yields its metadata and no changes (legacy manifests are never applied). */
-export function readManifest(value: unknown, format: FormatVersion, cache: ModelCache = new ModelCache()): ManifestModel {
+/**
+ * The model of a parsed manifest; a legacy format yields its metadata and no changes (legacy
+ * manifests are never applied). Without a cache (one-off reads) nothing is remembered.
+ */
+export function readManifest(value: unknown, format: FormatVersion, cache?: ModelCache): ManifestModel {
   const root = asObject(value) ?? {};
   const spec = asObject(own(root, 'spec'));
   const targets: ManifestModel['targets'] = [];

@@ -38,6 +38,8 @@ export interface ReferenceSite {
   text: string;
   /** Undefined when the text is not a change reference. */
   ref?: ChangeRef;
+  /** `kind:id` of `ref` (made once, with the site): the key the changes are declared under. */
+  key?: string;
   /** The kind of change this field must name. */
   expects: RefKind;
   /** Pointer of the string. */
@@ -66,9 +68,9 @@ export interface ManifestChange {
   /** The artifact staged for this change, if any. */
   artifact?: ArtifactSpec;
   /** Every file the change names, artifact included. */
-  files: NamedFile[];
+  files: readonly NamedFile[];
   /** References this change makes to others (a model's configRef, an adapter's baseModel). */
-  references: ReferenceSite[];
+  references: readonly ReferenceSite[];
 }
 
 export interface HealthCheck {

@@ -20,7 +20,8 @@ export interface SemanticOptions {
   knownTargets?: readonly string[];
   /** Model references (`model:<id>`) declared by the reload manifests around this one, for adapters. */
   knownModels?: ReadonlySet<string>;
-  cache: AnalysisCache;
+  /** Shared by the versions of a document (the manifest service); without it, nothing is remembered. */
+  cache?: AnalysisCache;
 }
 
 /** The missing-digest finding for an artifact without one: allowed while editing, refused at apply. */

@@ -1,11 +1,13 @@
 /** Semantic checks on reload/v2 manifests: what the schema cannot say. */
 import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
-import { refKey, type RefKind } from '../model/refs';
+import type { RefKind } from '../model/refs';
 import type { ManifestChange, ManifestModel, ReferenceSite } from '../model/types';
 import { checkArtifactDigest, checkTargets, checkUniqueItems, checkUniqueNames, listNames, type AnalysisCache, type SemanticOptions } from './common';
 import { checkProbe } from './probes';
 import { asObject, asString, field, own, type JsonObject } from './read';
+
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 
 /** What the changes list declares (first declaration of each `kind:id`), and the findings that depend on it alone. */
 interface ChangesAnalysis {
@@ -16,28 +18,28 @@ interface ChangesAnalysis {
 }
 
 /** Findings about one change alone: an unpinned artifact, flags whose default variant is not a variant. */
-function changeFindings(change: ManifestChange, cache: AnalysisCache): Finding[] {
-  let findings = cache.changeFindings.get(change);
+function changeFindings(change: ManifestChange, cache: AnalysisCache | undefined): readonly Finding[] {
+  // Most changes have no flags to look through: their findings cost less than a cache lookup.
+  if (change.kind !== 'FlagSet') return change.artifact && change.artifact.digest === undefined ? checkArtifactDigest(change.artifact) : NO_FINDINGS;
+  let findings = cache?.changeFindings.get(change);
   if (findings) return findings;
-  findings = checkArtifactDigest(change.artifact);
-  if (change.kind === 'FlagSet') {
-    const flags = asObject(field(change.spec, 'flags'));
-    for (const key of Object.keys(flags ?? {})) {
-      const flag = asObject(own(flags, key));
-      const variants = asObject(field(flag, 'variants'));
-      const defaultVariant = asString(field(flag, 'defaultVariant'));
-      if (!variants || defaultVariant === undefined || own(variants, defaultVariant) !== undefined) continue;
-      findings.push(
-        finding(
-          'unknown-variant',
-          childPointer(childPointer(`${change.pointer}/flags`, key), 'defaultVariant'),
-          'value',
-          `Default variant "${defaultVariant}" is not one of this flag's variants (${listNames(Object.keys(variants).map((n) => `"${n}"`))}): use one of them or add it.`,
-        ),
-      );
-    }
+  findings = [];
+  const flags = asObject(field(change.spec, 'flags'));
+  for (const key of Object.keys(flags ?? {})) {
+    const flag = asObject(own(flags, key));
+    const variants = asObject(field(flag, 'variants'));
+    const defaultVariant = asString(field(flag, 'defaultVariant'));
+    if (!variants || defaultVariant === undefined || own(variants, defaultVariant) !== undefined) continue;
+    findings.push(
+      finding(
+        'unknown-variant',
+        childPointer(childPointer(`${change.pointer}/flags`, key), 'defaultVariant'),
+        'value',
+        `Default variant "${defaultVariant}" is not one of this flag's variants (${listNames(Object.keys(variants).map((n) => `"${n}"`))}): use one of them or add it.`,
+      ),
+    );
   }
-  cache.changeFindings.set(change, findings);
+  cache?.changeFindings.set(change, findings);
   return findings;
 }
 
@@ -45,7 +47,7 @@ function changeFindings(change: ManifestChange, cache: AnalysisCache): Finding[]
 function resolveReference(analysis: ChangesAnalysis, site: ReferenceSite, findings: Finding[]): ManifestChange | undefined {
   const ref = site.ref;
   if (!ref || ref.kind !== site.expects) return undefined; // the schema's pattern reports malformed references
-  const target = analysis.declared.get(refKey(ref));
+  const target = analysis.declared.get(site.key!);
   if (!target) {
     const names = (analysis.names[ref.kind] ??= listNames([...analysis.declared.keys()].filter((key) => key.startsWith(`${ref.kind}:`))));
     const hint = names.length > 0 ? `Declared: ${names}.` : `Add a ${ref.kind} change with id "${ref.id}".`;
@@ -58,8 +60,8 @@ function resolveReference(analysis: ChangesAnalysis, site: ReferenceSite, findin
   return target;
 }
 
-function analyseChanges(changes: readonly ManifestChange[], cache: AnalysisCache): ChangesAnalysis {
-  const cached = cache.lists.get(changes) as ChangesAnalysis | undefined;
+function analyseChanges(changes: readonly ManifestChange[], cache: AnalysisCache | undefined): ChangesAnalysis {
+  const cached = cache?.lists.get(changes) as ChangesAnalysis | undefined;
   if (cached) return cached;
   const analysis: ChangesAnalysis = { declared: new Map(), names: {}, findings: [] };
   for (const change of changes) {
@@ -76,9 +78,10 @@ function analyseChanges(changes: readonly ManifestChange[], cache: AnalysisCache
   for (const change of changes) {
     if (change.id === '') continue;
     for (const site of change.references) resolveReference(analysis, site, analysis.findings);
-    analysis.findings.push(...changeFindings(change, cache));
+    const alone = changeFindings(change, cache);
+    if (alone.length > 0) analysis.findings.push(...alone);
   }
-  cache.lists.set(changes, analysis);
+  cache?.lists.set(changes, analysis);
   return analysis;
 }
 
