@@ -244,3 +244,34 @@ test('the editor and reloadctl validate report exactly the same diagnostics on o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a saved reload manifest updates the models context manifests check against, and re-checks only those', { timeout: 30_000 }, async () => {
+  const contextText = `{"apiVersion": "mcp-context/v2", "kind": "ContextManifest", "metadata": {"name": "a", "uid": "${UID}", "serial": 1},
+  "spec": {"adapters": [{"name": "l", "baseModel": "model:fresh-model", "rank": 8, "artifact": {"uri": "adapters/support-lora-7.safetensors", "digest": "sha256:${'3'.repeat(64)}"}}]}}`;
+  const context = await open('adapter-user.mcp-context.json', contextText);
+  const other = await open('bystander.reload.json', reload('{ "kind": "FlagSet", "id": "f", "flags": {} }'));
+  const unresolved = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.code === 'unresolved-reference').map((d) => (d.data as { pointer: string }).pointer);
+  await client.until(() => {
+    const latest = client.published.filter((p) => p.uri === context.uri).at(-1)?.diagnostics;
+    return latest && unresolved(latest).length === 1 ? latest : undefined;
+  }, 'the unresolved base model');
+  await client.diagnostics(other.uri, other.version);
+  const before = client.published.length;
+  const declaring = join(root, 'models', 'fresh.reload.json');
+  writeFileSync(declaring, reload('{ "kind": "Model", "id": "fresh-model", "version": "1", "artifact": { "uri": "sentiment-2.1.0.onnx" } }'));
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(declaring).href, type: 1 }] });
+  // (It may be published again for other reasons first, e.g. when a background hash ends.)
+  await client.until(() => client.published.slice(before).find((p) => p.uri === context.uri && unresolved(p.diagnostics).length === 0), 'the context manifest checked against the new model');
+  assert.equal(client.published.slice(before).some((p) => p.uri === other.uri), false, 'an unrelated manifest is not checked again');
+});
+
+test('a session patch that amplifies is refused by the server quickly, as by validation', { timeout: 30_000 }, async () => {
+  const copies = Array.from({ length: 60 }, (_, i) => `{"op": "copy", "from": "", "path": "/c${i}"}`).join(', ');
+  const started = performance.now();
+  const { uri, version: v } = await open(
+    'amplify.mcp-context.json',
+    `{"apiVersion": "mcp-context/v2", "kind": "ContextManifest", "metadata": {"name": "s", "uid": "${UID}", "serial": 1}, "spec": {"sessions": [{"op": "load", "sessionId": "s", "context": {"h": [1, 2, 3]}}, {"op": "update", "sessionId": "s", "patch": [${copies}]}]}}`,
+  );
+  assert.deepEqual(brief(await client.diagnostics(uri, v)), [['invalid-patch', '/spec/sessions/1/patch/17/op']]);
+  assert.ok(performance.now() - started < 5_000);
+});
