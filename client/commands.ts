@@ -3,15 +3,10 @@
  * a test keeps this table and package.json's `contributes.commands` equal.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient, WorkspaceEdit } from 'vscode-languageclient/node';
+import type { WorkspaceEdit } from 'vscode-languageclient/node';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../common/protocol';
-import { dryRunDocument, exportLastTrace, openTraceFile, showLastTrace, type TraceStore } from './dryRun';
-
-export interface CommandContext {
-  client: LanguageClient;
-  log: vscode.LogOutputChannel;
-  traces: TraceStore;
-}
+import type { CommandContext } from './context';
+import { dryRunDocument, exportLastTrace, openTraceFile, showLastTrace } from './dryRun';
 
 type Handler = (context: CommandContext, ...args: unknown[]) => unknown;
 

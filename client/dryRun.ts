@@ -16,12 +16,9 @@ import { toOtlpJson } from '../core/tracing/otlp';
 import { readTrace } from '../core/tracing/readTrace';
 import { TraceFormatError } from '../core/tracing/traceFormatError';
 import { createTraceRecorder } from '../core/tracing/recorder';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 import { settingsFrom } from '../common/protocol';
 
-export interface TraceStore {
-  last?: { trace: TraceData; name: string };
-}
 
 function targetDocument(arg: unknown): vscode.TextDocument | undefined {
   const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg) : vscode.window.activeTextEditor?.document.uri;

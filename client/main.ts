@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { settingsFrom } from '../common/protocol';
 import { registerCommands } from './commands';
-import type { TraceStore } from './dryRun';
+import type { TraceStore } from './context';
 
 let client: LanguageClient | undefined;
 

@@ -10,7 +10,7 @@ import type { ManifestModel } from './model/types';
 import type { SemanticOptions } from './semantic/common';
 import { checkContextManifest } from './semantic/contextManifest';
 import { checkMetadata } from './semantic/metadata';
-import type { JsonObject } from './semantic/read';
+import type { JsonObject } from './jsonc/read';
 import { checkReloadManifest } from './semantic/reloadManifest';
 
 export interface Analysis {

@@ -5,7 +5,7 @@
 import { finding, type Finding } from './diagnostics';
 import type { ApiVersion } from './formats';
 import { childPointer } from './jsonc/pointer';
-import { asArray, asObject, own, type JsonObject } from './semantic/read';
+import { asArray, asObject, own, type JsonObject } from './jsonc/read';
 
 export interface Deprecation {
   apiVersion: ApiVersion;

@@ -18,7 +18,7 @@ import { LineIndex } from './lineIndex';
 import { pointersAtOffsets, resolveFindings } from './positions';
 import { itemArrays } from './compiledSchemas';
 import { itemFindings, shellFindings } from './schemaValidation';
-import type { JsonObject } from './semantic/read';
+import type { JsonObject } from './jsonc/read';
 import { semanticOptions, sortDiagnostics, validateManifest, type ValidateOptions, type ValidationResult } from './validate';
 
 interface Unit {

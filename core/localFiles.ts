@@ -8,7 +8,7 @@ import type { ArtifactLocation } from './artifactPath';
 import { finding, type Finding } from './diagnostics';
 import { describeFileError, FileAccessError } from './errors';
 import type { ManifestModel, NamedFile } from './model/types';
-import { asObject, asString, own } from './semantic/read';
+import { asObject, asString, own } from './jsonc/read';
 
 export interface FileStat {
   size: number;

@@ -14,7 +14,7 @@ import { detectStyle, printJsonc } from './migrations/print';
 import { reloadV1toV2 } from './migrations/reloadV1toV2';
 import type { MigrationStep } from './migrations/step';
 import { resolveFindings } from './positions';
-import type { JsonObject } from './semantic/read';
+import type { JsonObject } from './jsonc/read';
 import { validateManifest } from './validate';
 
 /** Every step, in chain order per language. A later v3 is one more entry. */

@@ -13,7 +13,7 @@ import type { ManifestModel } from './model/types';
 import { resolveFindings, syntaxDiagnostics } from './positions';
 import { schemaFindings } from './schemaValidation';
 import type { SemanticOptions } from './semantic/common';
-import type { JsonObject } from './semantic/read';
+import type { JsonObject } from './jsonc/read';
 
 export interface ValidateOptions extends Partial<SemanticOptions> {
   /** From the file name (`*.reload.json`, `*.mcp-context.json`); without it the content decides. */

@@ -1,6 +1,6 @@
 /** Local artifact files opened for staging's positioned reads. */
 import { constants, promises as fs } from 'node:fs';
-import type { ArtifactFile } from '../core/runtime/stage';
+import type { ArtifactFile } from '../core/runtime/artifactSource';
 
 /**
  * Opens a regular file for staging. O_NONBLOCK: a path swapped for a FIFO after it was stat'ed

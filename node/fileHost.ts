@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { artifactLocator, isInside, outsideRoots } from '../core/artifactPath';
 import { FileAccessError } from '../core/errors';
 import { DEFAULT_MAX_HASH_BYTES, type FileHost, type FileStat } from '../core/localFiles';
-import type { ArtifactSource } from '../core/runtime/stage';
+import type { ArtifactSource } from '../core/runtime/artifactSource';
 import { openArtifactFile } from './artifactFile';
 import { hashFile } from './hashFile';
 import { createHttpFetcher, type HttpFetchLimits } from './httpFetch';

@@ -8,7 +8,7 @@
 import { request as httpRequest, STATUS_CODES, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ReloadStepError, ResponseTooLargeError } from '../core/errors';
-import type { FetchedArtifact, FetchRequest } from '../core/runtime/stage';
+import type { FetchedArtifact, FetchRequest } from '../core/runtime/artifactSource';
 
 export interface HttpFetchLimits {
   /** From opening a connection until its response headers arrive, per request (default 10 s). */

@@ -11,7 +11,7 @@ import { applyTextEdits, declareArgumentEdits, deprecationEdits, diffEdits, setV
 import { parseJsonc } from '../core/jsonc/parse';
 import { valueAt } from '../core/jsonc/pointer';
 import { migrateManifest } from '../core/migrate';
-import { asObject, asString } from '../core/semantic/read';
+import { asObject, asString } from '../core/jsonc/read';
 import type { FileCache } from './cachedFileHost';
 import type { DocumentState } from './documents';
 import { DIAGNOSTIC_SOURCE } from './toLsp';

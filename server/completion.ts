@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CompletionItemKind, CompletionItemTag, type CompletionItem, type CompletionList, type Position, type Range } from 'vscode-languageserver';
 import { FORMATS, LANGUAGES } from '../core/formats';
-import { asArray, asObject, asString, own } from '../core/semantic/read';
+import { asArray, asObject, asString, own } from '../core/jsonc/read';
 import type { DocumentState, JsonLocation } from './documents';
 import type { JsonService } from './jsonService';
 import { isFileReferenceAt, referenceKindAt } from './references';

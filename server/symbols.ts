@@ -1,7 +1,7 @@
 /** Document symbols: metadata, and each change, health check, prompt, resource, adapter, shard and session by kind and id. */
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import { locatePointers } from '../core/jsonc/locate';
-import { asArray, asObject, asString, own } from '../core/semantic/read';
+import { asArray, asObject, asString, own } from '../core/jsonc/read';
 import type { DocumentState } from './documents';
 
 interface Section {

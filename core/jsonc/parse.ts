@@ -12,22 +12,9 @@
 
 import { skipTrivia as skipTriviaAt, unterminatedCommentAt } from './scan';
 import { reservedKey, scanStrictJson } from './strictScan';
+import type { SyntaxProblem } from './syntaxProblem';
 
-export type SyntaxCode =
-  | 'invalid-json'
-  | 'duplicate-key'
-  | 'reserved-key'
-  | 'trailing-comma'
-  | 'nesting-too-deep';
-
-/** A problem in the JSON text itself; offsets are UTF-16 code-unit offsets into the text. */
-export interface SyntaxProblem {
-  code: SyntaxCode;
-  severity: 'error' | 'warning';
-  message: string;
-  offset: number;
-  length: number;
-}
+export type { SyntaxCode, SyntaxProblem } from './syntaxProblem';
 
 export interface ParsedJson {
   /** The parsed value; `undefined` when the text has a syntax error. */

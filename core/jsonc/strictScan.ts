@@ -4,7 +4,7 @@
  * stand in the text (by length, then character by character), so strict JSON (the common case
  * for generated manifests) is parsed natively and still checked like JSONC.
  */
-import type { SyntaxProblem } from './parse';
+import type { SyntaxProblem } from './syntaxProblem';
 import { stringEnd } from './scan';
 
 /**

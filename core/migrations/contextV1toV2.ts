@@ -1,6 +1,6 @@
 /** mcp-context/v1 (flat, snake_case) → mcp-context/v2, mapped as docs/formats.md describes. */
 import { childPointer } from '../jsonc/pointer';
-import { asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
+import { asNumber, asObject, asString, own, type JsonObject } from '../jsonc/read';
 import { parseTemplate } from '../templates';
 import { copyExtensions, isUuid, refuse, slug, type MigrationStep, type StepResult } from './step';
 

@@ -1,5 +1,5 @@
 /** reload/v1 (flat) → reload/v2, as DESIGN.md §3.3 maps it. */
-import { asString, own, type JsonObject } from '../semantic/read';
+import { asString, own, type JsonObject } from '../jsonc/read';
 import { copyExtensions, isUuid, refuse, slug, type MigrationStep, type StepResult } from './step';
 
 const ON_FAILURE: Record<string, string> = { auto_revert_to_previous_stable: 'revert', manual: 'pause', none: 'none' };

@@ -2,7 +2,7 @@
 import { finding, type Finding } from '../diagnostics';
 import type { ApiVersion } from '../formats';
 import { childPointer } from '../jsonc/pointer';
-import type { JsonObject } from '../semantic/read';
+import type { JsonObject } from '../jsonc/read';
 
 export type StepResult =
   | {

@@ -2,7 +2,7 @@
 import { readAliased } from '../deprecations';
 import type { ApiVersion } from '../formats';
 import { childPointer } from '../jsonc/pointer';
-import { asNumber, asObject, asString, field, own, type JsonObject } from '../semantic/read';
+import { asNumber, asObject, asString, field, own, type JsonObject } from '../jsonc/read';
 import { parseChangeRef, REF_KIND_OF, refKey, type RefKind } from './refs';
 import type { ArtifactSpec, ChangeKind, ManifestChange, NamedFile, ReferenceSite } from './types';
 

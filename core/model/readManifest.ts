@@ -2,7 +2,7 @@
 import { readAliased } from '../deprecations';
 import type { ApiVersion, FormatVersion } from '../formats';
 import { childPointer } from '../jsonc/pointer';
-import { asArray, asNumber, asObject, asString, field, own, type JsonObject } from '../semantic/read';
+import { asArray, asNumber, asObject, asString, field, own, type JsonObject } from '../jsonc/read';
 import { parseDuration } from './duration';
 import { CONTEXT_ARRAYS, readContextChange, readReloadChange, referenceSite } from './readChanges';
 import { parseRfc3339 } from './time';

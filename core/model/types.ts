@@ -5,7 +5,7 @@
  * schema errors (the editor needs facts while the user types) and leaves out what is malformed.
  */
 import type { FormatVersion } from '../formats';
-import type { JsonObject } from '../semantic/read';
+import type { JsonObject } from '../jsonc/read';
 import type { ChangeRef, RefKind } from './refs';
 
 export type ChangeKind = 'Model' | 'Config' | 'FlagSet' | 'Prompt' | 'Resource' | 'Adapter' | 'Knowledge' | 'Session';

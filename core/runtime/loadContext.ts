@@ -1,5 +1,5 @@
 /** Loading configs, flags, prompts, resources, adapters and knowledge shards into a generation draft. */
-import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
+import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../jsonc/read';
 import { parseTemplate } from '../templates';
 import { LineIndex } from '../lineIndex';
 import { readAliased } from '../deprecations';
@@ -11,7 +11,8 @@ import type { FlagDefinition } from './flags';
 import type { AdapterState, ConfigState, GenerationDraft, LoadedModel, PromptState, ResourceState } from './generation';
 import { parseShard } from './knowledge';
 import { loraShape, parseSafetensorsHeader } from './safetensors';
-import type { ArtifactSource, StagedArtifact } from './stage';
+import type { ArtifactSource } from './artifactSource';
+import type { StagedArtifact } from './stage';
 
 /** Problems listed in one message; the rest are counted. */
 const MAX_LISTED = 5;

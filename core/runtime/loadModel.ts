@@ -3,7 +3,7 @@
  * Messages quote the manifest's tensor names and the model's element types and shapes, never the
  * model's own tensor names (the file's content): those are named by position (#0, #1…).
  */
-import { asArray, asObject, asString, own, type JsonObject } from '../semantic/read';
+import { asArray, asObject, asString, own, type JsonObject } from '../jsonc/read';
 import { ReloadStepError } from '../errors';
 import type { LoadedModel } from './generation';
 import type { ModelEngine, TensorSignature } from './modelEngine';

@@ -1,5 +1,5 @@
 /** Health-check probes: an input through a staged model, its output compared within tolerance. */
-import { asNumber, asObject, asString, own, type JsonObject } from '../semantic/read';
+import { asNumber, asObject, asString, own, type JsonObject } from '../jsonc/read';
 import { ReloadStepError } from '../errors';
 import type { LoadedModel } from './generation';
 import type { TensorData } from './modelEngine';

@@ -3,7 +3,7 @@ import type { Context, Tracer } from '@opentelemetry/api';
 import { ReloadStepError } from '../errors';
 import type { PatchBudget, PatchOperation } from '../jsonPatch';
 import type { ManifestChange } from '../model/types';
-import { asNumber, own } from '../semantic/read';
+import { asNumber, own } from '../jsonc/read';
 import { inSpan } from '../tracing/spans';
 import type { DraftUpdate } from './loadContext';
 import { loadSession, serializeSession, updateSession, type SessionState } from './sessions';

@@ -5,7 +5,7 @@
  * file or response that turns out shorter or longer than announced fails staging.
  */
 import { cancellationOf, messageOf, ReloadStepError, ResponseTooLargeError } from '../errors';
-import type { FileHost } from '../localFiles';
+import type { ArtifactSource } from './artifactSource';
 import { fileStepError, requireLocalPath, statFile } from './localPath';
 import { readLocalFile } from './stageFile';
 import { readFetched } from './stageFetch';
@@ -18,38 +18,6 @@ export const DEFAULT_MAX_ARTIFACT_BYTES = 4 * GiB;
 export const DEFAULT_MAX_RETAINED_ARTIFACT_BYTES = 2 * GiB;
 /** Largest http(s) response for an artifact whose manifest declares no `size` (StageOptions.maxUnsizedFetchBytes). */
 export const DEFAULT_MAX_UNSIZED_FETCH_BYTES = 2 * GiB;
-
-/** A local file opened for staging. */
-export interface ArtifactFile {
-  /** Reads up to `length` bytes at file position `position` into `target` at `offset`; resolves to the count read, 0 at the end of the file. */
-  read(target: Uint8Array, offset: number, length: number, position: number): Promise<number>;
-  close(): Promise<void>;
-}
-
-export interface FetchRequest {
-  /** Aborting stops the transfer at any point and closes the connection. */
-  signal: AbortSignal;
-  /** More bytes than this, announced by Content-Length or received, reject with ResponseTooLargeError and stop the transfer. */
-  maxBytes: number;
-}
-
-export interface FetchedArtifact {
-  /** The response's Content-Length, when it sent a valid one. */
-  contentLength?: number;
-  /** The response body; a transfer that breaks ends it with an error, never early and silently. */
-  body: AsyncIterable<Uint8Array>;
-}
-
-export interface ArtifactSource extends FileHost {
-  /** Opens a regular file for positioned reads; rejects when it cannot (or is no longer a regular file). */
-  openFile(path: string): Promise<ArtifactFile>;
-  /**
-   * For http(s) artifacts; absent when the caller allows no network. Rejects with a
-   * ReloadStepError ('ArtifactFetchFailed', without pointer), a ResponseTooLargeError, or the
-   * signal's reason.
-   */
-  fetch?: (url: string, request: FetchRequest) => Promise<FetchedArtifact>;
-}
 
 export interface ArtifactRef {
   uri: string;

@@ -1,7 +1,7 @@
 /** Hashing (and keeping) the body of an http(s) artifact as it arrives, within `maxBytes`. */
 import { createHash } from 'node:crypto';
 import { ResponseTooLargeError } from '../errors';
-import type { FetchedArtifact } from './stage';
+import type { FetchedArtifact } from './artifactSource';
 
 export interface FetchedRead {
   size: number;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cancellationOf } from '../errors';
-import type { ArtifactFile } from './stage';
+import type { ArtifactFile } from './artifactSource';
 
 /**
  * Bytes per read. Each read costs a round trip to the thread pool (tens of µs), hidden behind the

@@ -6,7 +6,8 @@
  */
 import { cancellationOf, ReloadStepError } from '../errors';
 import { ByteBudget } from './byteBudget';
-import { checkDigest, DEFAULT_MAX_UNSIZED_FETCH_BYTES, locateArtifact, stageArtifact, type ArtifactRef, type ArtifactSource, type StagedArtifact } from './stage';
+import type { ArtifactSource } from './artifactSource';
+import { checkDigest, DEFAULT_MAX_UNSIZED_FETCH_BYTES, locateArtifact, stageArtifact, type ArtifactRef, type StagedArtifact } from './stage';
 
 /** Default for StagerOptions.maxRetainedBytes: as much as the largest artifact kept (DEFAULT_MAX_RETAINED_ARTIFACT_BYTES). */
 export const DEFAULT_MAX_RETAINED_BYTES = 2 * 1024 * 1024 * 1024;

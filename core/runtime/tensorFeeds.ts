@@ -6,7 +6,7 @@
  * tensor names (those are the model file's content).
  */
 import { escapePointerToken } from '../jsonc/pointer';
-import { asObject, own, type JsonObject } from '../semantic/read';
+import { asObject, own, type JsonObject } from '../jsonc/read';
 import { ReloadStepError } from '../errors';
 import { elementRule, KNOWN_DTYPES } from '../model/elementTypes';
 import type { DType, TensorData, TensorSignature } from './modelEngine';

@@ -5,7 +5,7 @@ import { refKey } from '../model/refs';
 import type { ManifestChange, ManifestModel } from '../model/types';
 import { parseTemplate } from '../templates';
 import { checkArtifactDigest, checkTargets, checkUniqueItems, checkUniqueNames, listNames, type SemanticOptions } from './common';
-import { asObject, asString, objectsOf, own, type JsonObject } from './read';
+import { asObject, asString, objectsOf, own, type JsonObject } from '../jsonc/read';
 import { checkSessions } from './sessions';
 
 const NAME_FIELDS: Partial<Record<ManifestChange['kind'], [field: string, what: string]>> = {

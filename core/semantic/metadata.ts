@@ -1,7 +1,7 @@
 /** Checks on `metadata` shared by both manifest languages. */
 import { finding, type Finding } from '../diagnostics';
 import type { ManifestModel } from '../model/types';
-import { asObject, own, type JsonObject } from './read';
+import { asObject, own, type JsonObject } from '../jsonc/read';
 
 export interface MetadataCheckOptions {
   /** The current time, for `expires`. */

@@ -3,7 +3,7 @@ import { finding, type Finding } from '../diagnostics';
 import { childPointer } from '../jsonc/pointer';
 import { elementRule } from '../model/elementTypes';
 import type { HealthCheck, ManifestChange } from '../model/types';
-import { asArray, asNumber, asObject, asString, own, type JsonObject } from './read';
+import { asArray, asNumber, asObject, asString, own, type JsonObject } from '../jsonc/read';
 
 function product(dims: readonly unknown[]): number {
   let n = 1;

@@ -5,7 +5,7 @@ import type { RefKind } from '../model/refs';
 import type { ManifestChange, ManifestModel, ReferenceSite } from '../model/types';
 import { checkArtifactDigest, checkTargets, checkUniqueItems, checkUniqueNames, listNames, type AnalysisCache, type SemanticOptions } from './common';
 import { checkProbe } from './probes';
-import { asObject, asString, field, own, type JsonObject } from './read';
+import { asObject, asString, field, own, type JsonObject } from '../jsonc/read';
 
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 

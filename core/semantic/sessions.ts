@@ -2,7 +2,7 @@
 import { finding, type Finding } from '../diagnostics';
 import { applyPatch, measure, patchBudget, type PatchOperation } from '../jsonPatch';
 import type { ManifestChange } from '../model/types';
-import { asArray, asObject, own } from './read';
+import { asArray, asObject, own } from '../jsonc/read';
 
 const PATCH_OPS = new Set<unknown>(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReloadStepError } from '../../core/errors';
-import type { ArtifactSource } from '../../core/runtime/stage';
+import type { ArtifactSource } from '../../core/runtime/artifactSource';
 import { nodeArtifactSource } from '../../node/fileHost';
 
 export const MiB = 1024 * 1024;

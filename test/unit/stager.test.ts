@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { ReloadStepError } from '../../core/errors';
 import { ByteBudget } from '../../core/runtime/byteBudget';
 import { createStager } from '../../core/runtime/stager';
-import type { ArtifactSource } from '../../core/runtime/stage';
+import type { ArtifactSource } from '../../core/runtime/artifactSource';
 import { expectStepError, POINTER, sha256, sourceIn, workspace } from '../support/staging';
 
 test('an artifact named twice in one run is read once; each name gets its own uri and digest check', { timeout: 10_000 }, async (t) => {

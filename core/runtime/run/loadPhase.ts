@@ -2,7 +2,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { ReloadStepError } from '../../errors';
 import { measure, patchBudget, type PatchBudget } from '../../jsonPatch';
-import { own } from '../../semantic/read';
+import { own } from '../../jsonc/read';
 import { loadAdapter, loadConfig, loadFlagSet, loadKnowledge, loadPrompt, loadResource, type DraftUpdate } from '../loadContext';
 import { loadModel } from '../loadModel';
 import { planReload } from '../plan';

@@ -4,7 +4,7 @@ import type { ManifestDiagnostic } from '../../diagnostics';
 import type { LanguageId } from '../../formats';
 import type { ChangeKind } from '../../model/types';
 import type { LocalRuntime } from '../runtime';
-import type { ArtifactSource } from '../stage';
+import type { ArtifactSource } from '../artifactSource';
 import type { Stager } from '../stager';
 
 /**

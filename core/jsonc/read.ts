@@ -1,6 +1,7 @@
 /**
- * Defensive readers for semantic checks: they run on documents that may also have schema errors,
- * so every access tolerates the wrong type and yields nothing instead of throwing.
+ * Defensive readers of parsed JSON, for the manifest model and the checks: they run on documents
+ * that may also have schema errors, so every access tolerates the wrong type and yields nothing
+ * instead of throwing.
  */
 
 export type JsonObject = Record<string, unknown>;
