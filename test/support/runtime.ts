@@ -1,5 +1,6 @@
 /** Runs manifests through the real pipeline (onnxruntime-web, real files) for tests. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeArtifactSource } from '../../node/fileHost';
 import { languageIdForPath } from '../../core/formats';
@@ -41,4 +42,24 @@ export const EXPECTED_OUTPUT: Record<string, number[]> = { '2.0.0': [0.593873, 0
 
 export function text(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * Runs a manifest given as a value, written with `files` into a fresh folder (removed after) and
+ * run on a fresh runtime; also returns the span of the step that failed, if one did.
+ */
+export async function runManifest(manifest: unknown, files: Record<string, Uint8Array | string> = {}): Promise<TracedRun & { failedStep?: TraceData['spans'][number] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'run-manifest-'));
+  const runtime = newRuntime();
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const file = join(dir, 'm.reload.json');
+    writeFileSync(file, JSON.stringify(manifest));
+    const run = await runFile(runtime, file);
+    const failedStep = run.outcome.error && run.trace.spans.find((s) => s.name === run.outcome.error!.step);
+    return { ...run, failedStep };
+  } finally {
+    await runtime.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -18,38 +18,37 @@ const EVIL_TEXT =
   '"spec": {"changes": [{"kind": "Config", "id": "c", "data": {}}]}, "\\u001b]0;owned\\u0007\\n::error::forged": 1}';
 const EVIL_MESSAGE_RAW = 'Unknown property "\u001b]0;owned\u0007\n::error::forged". Allowed here: apiVersion, kind, metadata, spec. Remove it, or prefix it with "x-" to keep it as an extension.';
 
-test('text output escapes control characters in file names and messages', () => {
+/** `reloadctl validate` (with `flags`) on the file with the hostile name and property, in a fresh folder; it exits 1. */
+function validateHostile(...flags: string[]): string {
   const dir = folder();
   writeFileSync(join(dir, EVIL_NAME), EVIL_TEXT);
-  const run = reloadctl(['validate', EVIL_NAME], dir);
+  const run = reloadctl(['validate', ...flags, EVIL_NAME], dir);
   assert.equal(run.code, 1);
+  return run.stdout;
+}
+
+test('text output escapes control characters in file names and messages', () => {
   assert.equal(
-    run.stdout,
+    validateHostile(),
     'evil\\u001b[2J\\n::error file=x::forged.reload.json:1:208: error unknown-property: Unknown property "\\u001b]0;owned\\u0007\\n::error::forged". Allowed here: apiVersion, kind, metadata, spec. Remove it, or prefix it with "x-" to keep it as an extension.\n' +
       '1 error, 0 warnings in 1 file\n',
   );
 });
 
 test('github output: no input starts a workflow command line, and control characters are escaped', () => {
-  const dir = folder();
-  writeFileSync(join(dir, EVIL_NAME), EVIL_TEXT);
-  const run = reloadctl(['validate', '--format', 'github', EVIL_NAME], dir);
-  assert.equal(run.code, 1);
+  const stdout = validateHostile('--format', 'github');
   assert.equal(
-    run.stdout,
+    stdout,
     '::error file=evil\\u001b[2J%0A%3A%3Aerror file=x%3A%3Aforged.reload.json,line=1,col=208,endLine=1,endColumn=247,title=unknown-property::' +
       'Unknown property "\\u001b]0;owned\\u0007%0A::error::forged". Allowed here: apiVersion, kind, metadata, spec. Remove it, or prefix it with "x-" to keep it as an extension.\n',
   );
-  assert.deepEqual(run.stdout.split(/[\r\n\u2028\u2029\u0085]/).length, 2, 'one line, then the final newline');
+  assert.deepEqual(stdout.split(/[\r\n\u2028\u2029\u0085]/).length, 2, 'one line, then the final newline');
 });
 
 test('json output keeps names and messages as they are (JSON escapes them)', () => {
-  const dir = folder();
-  writeFileSync(join(dir, EVIL_NAME), EVIL_TEXT);
-  const run = reloadctl(['validate', '--format', 'json', EVIL_NAME], dir);
-  assert.equal(run.code, 1);
-  assert.doesNotMatch(run.stdout, /[\u0000-\u0009\u000b-\u001f]/);
-  const [report] = JSON.parse(run.stdout);
+  const stdout = validateHostile('--format', 'json');
+  assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f]/);
+  const [report] = JSON.parse(stdout);
   assert.equal(report.file, EVIL_NAME);
   assert.equal(report.diagnostics[0].message, EVIL_MESSAGE_RAW);
 });

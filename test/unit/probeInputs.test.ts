@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReloadStepError } from '../../core/errors';
 import type { LoadedModel } from '../../core/runtime/generation';
@@ -10,7 +9,7 @@ import { runProbe } from '../../core/runtime/probes';
 import type { LocalRuntime } from '../../core/runtime/runtime';
 import { tensorProblem } from '../../core/runtime/tensorFeeds';
 import { EXAMPLES } from '../support/fixtures';
-import { newRuntime, runFile } from '../support/runtime';
+import { newRuntime, runManifest } from '../support/runtime';
 
 const CHECK = '/spec/healthChecks/0';
 
@@ -146,11 +145,8 @@ test('element types the local runtime cannot feed are named, not guessed', () =>
 });
 
 test('through the pipeline: a probe input of the wrong kind fails reload.probe with ProbeInputInvalid', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'probe-input-'));
-  const pipelineRuntime = newRuntime();
-  try {
-    writeFileSync(join(dir, 'typed.onnx'), readFileSync(join(EXAMPLES, 'models', 'typed-inputs.onnx')));
-    const manifest = {
+  const { outcome, failedStep } = await runManifest(
+    {
       apiVersion: 'reload/v2',
       kind: 'ReloadManifest',
       metadata: { name: 'typed' },
@@ -158,20 +154,14 @@ test('through the pipeline: a probe input of the wrong kind fails reload.probe w
         changes: [{ kind: 'Model', id: 'typed', version: '1', artifact: { uri: 'typed.onnx' } }],
         healthChecks: [{ id: 'ids', kind: 'probe', change: 'model:typed', input: typedInput({ ids: { dims: [1, 3], data: [1, '2', 3] } }), expect: { output: 'ids_float', values: [1, 2, 3] } }],
       },
-    };
-    const file = join(dir, 'typed.reload.json');
-    writeFileSync(file, JSON.stringify(manifest));
-    const { outcome, trace } = await runFile(pipelineRuntime, file);
-    assert.deepEqual(outcome.error, {
-      step: 'reload.probe',
-      type: 'ProbeInputInvalid',
-      message: 'Probe input "ids" has data[1] a string; the model\'s input is int64, which takes integers from -9007199254740991 to 9007199254740991.',
-      pointer: '/spec/healthChecks/0/input/ids/data/1',
-    });
-    const probe = trace.spans.find((s) => s.name === 'reload.probe')!;
-    assert.deepEqual([probe.attributes['error.type'], probe.attributes['reload.manifest.pointer']], ['ProbeInputInvalid', '/spec/healthChecks/0/input/ids/data/1']);
-  } finally {
-    await pipelineRuntime.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    { 'typed.onnx': readFileSync(join(EXAMPLES, 'models', 'typed-inputs.onnx')) },
+  );
+  assert.deepEqual(outcome.error, {
+    step: 'reload.probe',
+    type: 'ProbeInputInvalid',
+    message: 'Probe input "ids" has data[1] a string; the model\'s input is int64, which takes integers from -9007199254740991 to 9007199254740991.',
+    pointer: '/spec/healthChecks/0/input/ids/data/1',
+  });
+  assert.deepEqual([failedStep?.attributes['error.type'], failedStep?.attributes['reload.manifest.pointer']], ['ProbeInputInvalid', '/spec/healthChecks/0/input/ids/data/1']);
 });
