@@ -1,42 +1,84 @@
 /**
  * Every command of the extension, from one table (DESIGN.md §7). All are registered at activation;
- * a test keeps this table and package.json's `contributes.commands` equal.
+ * a test keeps this table and package.json's `contributes.commands` equal. A failing command says
+ * what failed in one line; the stack goes to the log only.
  */
 import * as vscode from 'vscode';
 import type { WorkspaceEdit } from 'vscode-languageclient/node';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../common/protocol';
 import type { CommandContext } from './context';
-import { dryRunDocument, exportLastTrace, openTraceFile, showLastTrace } from './dryRun';
+import { dryRunDocument } from './dryRun';
+import { exportTrace, openTraceFile } from './traceActions';
+import { configuredTargets, setTargetToken } from './targets';
+import { requireTrust } from './trust';
 
 type Handler = (context: CommandContext, ...args: unknown[]) => unknown;
 
-const notYet = (what: string) => () =>
-  vscode.window.showWarningMessage(`Tracing Reload: ${what} needs the reload agent, which this version does not include yet. Use "Dry Run" to run a manifest locally.`);
+/** Apply and Rollback show only with targets configured; the reload agent they talk to is not in this version. */
+const needsAgent = (what: string, action: 'apply' | 'rollback' | undefined) => () => {
+  if (action && !requireTrust(action)) return;
+  if (configuredTargets().length === 0) {
+    void vscode.window.showInformationMessage('Tracing Reload: no targets are configured. Add a reload agent to the "tracingReload.targets" setting.');
+    return;
+  }
+  void vscode.window.showWarningMessage(`Tracing Reload: ${what} needs the reload agent, which this version does not include yet. Use "Dry Run" to run a manifest locally.`);
+};
 
 export const COMMANDS: Record<(typeof CLIENT_COMMANDS)[keyof typeof CLIENT_COMMANDS], { title: string; run: Handler }> = {
   [CLIENT_COMMANDS.dryRun]: { title: 'Dry Run', run: (c, uri) => dryRunDocument(c, uri) },
-  [CLIENT_COMMANDS.apply]: { title: 'Apply…', run: notYet('Applying to a target') },
-  [CLIENT_COMMANDS.rollback]: { title: 'Rollback…', run: notYet('Rolling back a target') },
-  [CLIENT_COMMANDS.showTrace]: { title: 'Show Trace', run: (c) => showLastTrace(c) },
-  [CLIENT_COMMANDS.openTraceFile]: { title: 'Open Trace File…', run: (c) => openTraceFile(c) },
+  [CLIENT_COMMANDS.apply]: { title: 'Apply…', run: needsAgent('Applying to a target', 'apply') },
+  [CLIENT_COMMANDS.rollback]: { title: 'Rollback…', run: needsAgent('Rolling back a target', 'rollback') },
+  [CLIENT_COMMANDS.showTrace]: { title: 'Show Trace', run: (c, arg) => showTrace(c, arg) },
+  [CLIENT_COMMANDS.openTraceFile]: { title: 'Open Trace File…', run: (_, uri) => openTraceFile(uri) },
   [CLIENT_COMMANDS.exportTrace]: { title: 'Export Trace…', run: (c) => exportLastTrace(c) },
   [CLIENT_COMMANDS.migrateWorkspace]: { title: 'Migrate All Manifests in the Workspace', run: (c) => migrateWorkspace(c) },
-  [CLIENT_COMMANDS.setTargetToken]: { title: 'Set Target Token…', run: notYet('Target tokens') },
-  [CLIENT_COMMANDS.refreshTargets]: { title: 'Refresh Targets', run: notYet('The targets view') },
+  [CLIENT_COMMANDS.setTargetToken]: { title: 'Set Target Token…', run: (c) => setTargetToken(c.extension.secrets) },
+  [CLIENT_COMMANDS.refreshTargets]: { title: 'Refresh Targets', run: needsAgent('The targets view', undefined) },
 };
 
+/** Not in the palette: the language status item's "Show Log". */
+export const SHOW_LOG_COMMAND = 'tracingReload.showLog';
+
 export function registerCommands(context: CommandContext): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, command]) =>
+  const registered = Object.entries(COMMANDS).map(([id, command]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await command.run(context, ...args);
       } catch (error) {
         context.log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        void vscode.window.showErrorMessage(`Tracing Reload: ${command.title} failed: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(`Tracing Reload: ${command.title.replace('…', '')} failed: ${error instanceof Error ? error.message : String(error)}`);
         return undefined;
       }
     }),
   );
+  return [...registered, vscode.commands.registerCommand(SHOW_LOG_COMMAND, () => context.log.show(true))];
+}
+
+/** "Show Trace": the last trace in the timeline; `{ spanId }` selects a span (from an inline result). */
+function showTrace(context: CommandContext, arg: unknown): void {
+  const last = context.traces.last;
+  if (!last) {
+    void vscode.window.showInformationMessage('Tracing Reload: no trace yet. Run "Dry Run" on a manifest first, or open a trace file.');
+    return;
+  }
+  const spanId = typeof (arg as { spanId?: unknown } | undefined)?.spanId === 'string' ? (arg as { spanId: string }).spanId : undefined;
+  context.timeline.show(last, spanId);
+}
+
+async function exportLastTrace(context: CommandContext): Promise<void> {
+  const last = context.traces.last;
+  if (!last) {
+    void vscode.window.showInformationMessage('Tracing Reload: no trace to export yet. Run "Dry Run" on a manifest first, or open a trace file.');
+    return;
+  }
+  const format = await vscode.window.showQuickPick(
+    [
+      { label: 'OTLP JSON', description: 'for OpenTelemetry tools and Jaeger', id: 'otlp' as const },
+      { label: 'Chrome Trace Event JSON', description: 'for Perfetto and chrome://tracing', id: 'chrome' as const },
+    ],
+    { placeHolder: `Export the trace of ${last.title} as` },
+  );
+  if (format) await exportTrace(last, format.id);
 }
 
 /** Asks the server for one WorkspaceEdit migrating every legacy manifest, and applies it with a preview. */

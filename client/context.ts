@@ -1,15 +1,17 @@
-/** What the extension's commands share: the language client, the log, and the traces kept for showing and export. */
+/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views and status. */
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { TraceData } from '../core/tracing/model';
+import type { InlineResults } from './inlineResults';
+import type { ServerStatus } from './status';
+import type { TimelineViews } from './timelinePanel';
+import type { TraceStore } from './traces';
 
 export interface CommandContext {
+  extension: vscode.ExtensionContext;
   client: LanguageClient;
   log: vscode.LogOutputChannel;
   traces: TraceStore;
-}
-
-/** The last trace shown (a dry run's, or one opened from a file). */
-export interface TraceStore {
-  last?: { trace: TraceData; name: string };
+  results: InlineResults;
+  timeline: TimelineViews;
+  status: ServerStatus;
 }

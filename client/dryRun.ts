@@ -1,28 +1,23 @@
 /**
- * The dry run from VS Code: the core pipeline in the extension host (onnxruntime-web is WASM, so
- * nothing native loads), its timeline in the Tracing Reload output, its trace kept for export.
+ * "Dry Run" in VS Code: the core pipeline on a worker thread of the extension host (client/dryRun/),
+ * cancellable, with progress per step; then the results inline in the manifest, the trace in the
+ * timeline, a summary in the log (with the extension host's longest event-loop stall meanwhile).
  */
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { nodeArtifactSource } from '../node/fileHost';
-import { renderTimeline } from '../core/tracing/timeline';
-import { languageIdForPath } from '../core/formats';
-import { createOnnxEngine } from '../core/runtime/onnxEngine';
-import { runReload } from '../core/runtime/pipeline';
-import { LocalRuntime } from '../core/runtime/runtime';
-import { toChromeTrace } from '../core/tracing/chrome';
-import { fromReadableSpans, type TraceData } from '../core/tracing/model';
-import { toOtlpJson } from '../core/tracing/otlp';
-import { readTrace } from '../core/tracing/readTrace';
-import { TraceFormatError } from '../core/tracing/traceFormatError';
-import { createTraceRecorder } from '../core/tracing/recorder';
-import type { CommandContext } from './context';
 import { settingsFrom } from '../common/protocol';
+import { languageIdForPath } from '../core/formats';
+import type { ReloadOutcome } from '../core/runtime/pipeline';
+import { renderTimeline } from '../core/tracing/timeline';
+import type { CommandContext } from './context';
+import { DryRunCancelled, DryRunCrashed, runDryRunInWorker, type DryRunResult } from './dryRun/runner';
+import { requireTrust } from './trust';
 
-
-function targetDocument(arg: unknown): vscode.TextDocument | undefined {
-  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg) : vscode.window.activeTextEditor?.document.uri;
-  return uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
+async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
+  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg, true) : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) return undefined;
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
 }
 
 /** The artifact roots setting, relative entries against the first workspace folder. */
@@ -33,82 +28,96 @@ function artifactRoots(): string[] {
 }
 
 export async function dryRunDocument(context: CommandContext, arg: unknown): Promise<void> {
-  const document = targetDocument(arg);
-  if (!document || document.uri.scheme !== 'file') {
-    void vscode.window.showWarningMessage('Tracing Reload: open a saved *.reload.json or *.mcp-context.json file to dry-run it.');
+  if (!requireTrust('dryRun')) return;
+  const document = await targetDocument(arg);
+  const languageId = document ? languageIdForPath(document.uri.path) : undefined;
+  if (!document || document.uri.scheme !== 'file' || !languageId) {
+    void vscode.window.showWarningMessage('Tracing Reload: open a *.reload.json or *.mcp-context.json file on disk to dry-run it.');
     return;
   }
-  const file = document.uri.fsPath;
-  const recorder = createTraceRecorder();
-  const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: __dirname }));
+  const name = path.basename(document.uri.path);
+  context.results.clear(document.uri);
+  const version = document.version;
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
+  const started = performance.now();
+  let result: DryRunResult;
   try {
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Dry run of ${path.basename(file)}`, cancellable: false }, (progress) =>
-      runReload({
-        text: document.getText(),
-        languageId: languageIdForPath(file),
-        mode: 'dryRun',
-        runtime,
-        source: nodeArtifactSource(file, { roots: artifactRoots() }),
-        tracer: recorder.tracer,
-        onProgress: (event) => {
-          if (event.kind === 'step' && event.state === 'start') progress.report({ message: `${event.step}${event.ref ? ` ${event.ref}` : ''}` });
+    result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Dry run of ${name}`, cancellable: true }, (progress, token) => {
+      const cancel = new AbortController();
+      token.onCancellationRequested(() => cancel.abort());
+      return runDryRunInWorker(
+        { text: document.getText(), languageId, manifestPath: document.uri.fsPath, roots: artifactRoots(), wasmDir: context.extension.asAbsolutePath('dist'), serviceName: 'vscode-tracing-reload' },
+        {
+          workerFile: context.extension.asAbsolutePath(path.join('dist', 'dryRunWorker.js')),
+          signal: cancel.signal,
+          onProgress: (event) => {
+            if (event.kind === 'step' && event.state === 'start') progress.report({ message: event.ref ? `${event.step} ${event.ref}` : event.step });
+          },
         },
-      }),
-    );
-    const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': 'vscode-tracing-reload' });
-    context.traces.last = { trace, name: path.basename(file) };
-    context.log.info(`Dry run of ${file}: ${outcome.outcome}\n${renderTimeline(trace).text}`);
-    const summary = `Dry run ${outcome.outcome}${outcome.error ? `: ${outcome.error.type}: ${outcome.error.message}` : ''}`;
-    const action = await (outcome.outcome === 'Succeeded' ? vscode.window.showInformationMessage(summary, 'Show Trace') : vscode.window.showErrorMessage(summary, 'Show Trace'));
-    if (action === 'Show Trace') showLastTrace(context);
+      );
+    });
+  } catch (error) {
+    if (error instanceof DryRunCancelled) {
+      void vscode.window.showInformationMessage(`Tracing Reload: the dry run of ${name} was cancelled.`);
+      return;
+    }
+    if (error instanceof DryRunCrashed) {
+      context.log.error(`Dry run of ${document.uri.fsPath} crashed: ${error.detail ?? error.message}`);
+      void vscode.window.showErrorMessage(`Tracing Reload: the dry run of ${name} stopped unexpectedly: ${error.message} (details in the Tracing Reload log).`);
+      return;
+    }
+    throw error;
   } finally {
-    await runtime.dispose();
-    await recorder.shutdown();
+    stalls.disable();
   }
+  const ms = performance.now() - started;
+  await report(context, document, version, result, { ms, stallMs: stalls.max / 1e6 });
 }
 
-export function showLastTrace(context: CommandContext): void {
-  if (!context.traces.last) {
-    void vscode.window.showInformationMessage('Tracing Reload: no trace yet. Run "Dry Run" on a manifest first, or open a trace file.');
-    return;
-  }
-  const timeline = renderTimeline(context.traces.last.trace);
-  for (const warning of timeline.warnings) context.log.warn(`Trace of ${context.traces.last.name}: ${warning}`);
-  context.log.info(`Trace of ${context.traces.last.name}\n${timeline.text}`);
-  context.log.show(true);
-}
-
-export async function openTraceFile(context: CommandContext): Promise<void> {
-  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Trace (OTLP or Jaeger JSON)': ['json'] } })) ?? [];
-  if (!uri) return;
-  let trace: TraceData;
-  try {
-    trace = readTrace(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))));
-  } catch (e) {
-    if (!(e instanceof SyntaxError || e instanceof TraceFormatError)) throw e;
-    void vscode.window.showErrorMessage(`Tracing Reload: cannot read ${path.basename(uri.fsPath)} as a trace: ${e instanceof SyntaxError ? `not JSON (${e.message})` : e.message}`);
-    return;
-  }
-  context.traces.last = { trace, name: path.basename(uri.fsPath) };
-  showLastTrace(context);
-}
-
-export async function exportLastTrace(context: CommandContext): Promise<void> {
-  const last = context.traces.last;
-  if (!last) {
-    void vscode.window.showInformationMessage('Tracing Reload: no trace to export yet.');
-    return;
-  }
-  const format = await vscode.window.showQuickPick(
-    [
-      { label: 'OTLP JSON', description: 'for OpenTelemetry tools', id: 'otlp' },
-      { label: 'Chrome Trace Event JSON', description: 'for Perfetto', id: 'chrome' },
-    ],
-    { placeHolder: 'Export the trace as' },
+async function report(context: CommandContext, document: vscode.TextDocument, version: number, { outcome, trace }: DryRunResult, timing: { ms: number; stallMs: number }): Promise<void> {
+  const name = path.basename(document.uri.path);
+  const shown = await context.traces.keepRun(trace, document.uri);
+  // Inline results point into the text that ran: an edit during the run would misplace them.
+  if (document.version === version) context.results.show(document, outcome, trace);
+  context.status.ranDryRun({ manifest: document.uri, outcome: outcome.outcome, ms: timing.ms });
+  const timeline = renderTimeline(trace);
+  context.log.info(
+    `Dry run of ${document.uri.fsPath}: ${outcome.outcome} in ${timing.ms.toFixed(0)} ms; longest extension-host event-loop stall during the run: ${timing.stallMs.toFixed(1)} ms\n${timeline.text}`,
   );
-  if (!format) return;
-  const target = await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, saveLabel: 'Export Trace' });
-  if (!target) return;
-  const body = format.id === 'otlp' ? toOtlpJson(last.trace) : toChromeTrace(last.trace);
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
+  if (outcome.outcome === 'Invalid' && outcome.diagnostics.some((d) => d.code === 'outdated-format')) {
+    await offerMigration(document);
+    return;
+  }
+  const summary = summaryOf(name, outcome);
+  const action = await (outcome.outcome === 'Succeeded' ? vscode.window.showInformationMessage(summary, 'Show Trace') : vscode.window.showErrorMessage(summary, 'Show Trace'));
+  if (action === 'Show Trace') context.timeline.show(shown);
+}
+
+function summaryOf(name: string, outcome: ReloadOutcome): string {
+  const changes = outcome.changes.length;
+  if (outcome.outcome === 'Succeeded') return `Tracing Reload: dry run of ${name} succeeded: ${changes} change${changes === 1 ? '' : 's'} activated.`;
+  if (outcome.outcome === 'Invalid') {
+    const errors = outcome.diagnostics.filter((d) => d.severity === 'error').length;
+    return `Tracing Reload: ${name} is not valid (${errors} error${errors === 1 ? '' : 's'} in the Problems panel); nothing was run.`;
+  }
+  const failure = outcome.error ? `${outcome.error.type}: ${outcome.error.message}` : 'see the trace';
+  return `Tracing Reload: dry run of ${name} ${outcome.outcome === 'RolledBack' ? 'rolled back' : 'failed'}: ${failure}`;
+}
+
+const MIGRATE = 'Migrate to the current format';
+
+/** A legacy manifest is never run: offer the migration quick fix (the language server's), not a CLI command. */
+async function offerMigration(document: vscode.TextDocument): Promise<void> {
+  const name = path.basename(document.uri.path);
+  const choice = await vscode.window.showErrorMessage(`Tracing Reload: ${name} is in a legacy format, which is never run. Migrate it to the current format, then run it.`, MIGRATE);
+  if (choice !== MIGRATE) return;
+  const everything = new vscode.Range(0, 0, document.lineCount, 0);
+  const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, everything, vscode.CodeActionKind.QuickFix.value)) ?? [];
+  const migrate = actions.find((a) => a.diagnostics?.some((d) => d.code === 'outdated-format') && a.edit);
+  if (!migrate?.edit) {
+    void vscode.window.showWarningMessage(`Tracing Reload: ${name} cannot be migrated automatically; the Problems panel says why.`);
+    return;
+  }
+  if (await vscode.workspace.applyEdit(migrate.edit)) await vscode.window.showTextDocument(document);
 }

@@ -1,35 +1,78 @@
-/** Entry of the VS Code extension (dist/client.js): starts the language server and registers the commands. */
+/**
+ * Entry of the VS Code extension (dist/client.js). Activation only wires things up: the language
+ * server starts in the background (its state shows in the language status item and the log), so
+ * activating costs milliseconds. Everything lives in one context object, disposed with the extension.
+ */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { settingsFrom } from '../common/protocol';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type Middleware, type ServerOptions } from 'vscode-languageclient/node';
+import { CLIENT_COMMANDS, settingsFrom } from '../common/protocol';
 import { registerCommands } from './commands';
-import type { TraceStore } from './context';
+import type { CommandContext } from './context';
+import { InlineResults } from './inlineResults';
+import { ServerStatus } from './status';
+import { trackTargets } from './targets';
+import { exportTrace, revealChange } from './traceActions';
+import { TraceStore } from './traces';
+import { TimelineViews } from './timelinePanel';
 
-let client: LanguageClient | undefined;
+const LANGUAGES = ['reload-manifest', 'mcp-context'];
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const log = vscode.window.createOutputChannel('Tracing Reload', { log: true });
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+/** In Restricted Mode the Dry Run lens says it is disabled (running it says why and offers to trust the workspace). */
+const middleware: Middleware = {
+  provideCodeLenses: async (document, token, next) => {
+    const lenses = await next(document, token);
+    if (vscode.workspace.isTrusted || !lenses) return lenses;
+    for (const lens of lenses) if (lens.command?.command === CLIENT_COMMANDS.dryRun) lens.command.title = '$(shield) Dry Run (disabled in Restricted Mode)';
+    return lenses;
+  },
+};
+
+function createClient(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): LanguageClient {
+  const module = extension.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: ['reload-manifest', 'mcp-context'].flatMap((language) => [
+    documentSelector: LANGUAGES.flatMap((language) => [
       { scheme: 'file', language },
       { scheme: 'untitled', language },
     ]),
     outputChannel: log,
     initializationOptions: { settings: settingsFrom(vscode.workspace.getConfiguration('tracingReload')) },
+    middleware,
     // No file watcher here: the server registers watchers for the manifests and the files they name.
   };
-  client = new LanguageClient('tracingReload', 'Tracing Reload', serverOptions, clientOptions);
-  const traces: TraceStore = {};
-  context.subscriptions.push(log, ...registerCommands({ client, log, traces }));
-  await client.start();
+  return new LanguageClient('tracingReload', 'Tracing Reload', serverOptions, clientOptions);
 }
 
-export async function deactivate(): Promise<void> {
-  await client?.stop();
+export function activate(extension: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Tracing Reload', { log: true });
+  const client = createClient(extension, log);
+  const timeline = new TimelineViews({ extensionUri: extension.extensionUri, log, reveal: revealChange, exportTrace: async (shown, format) => void (await exportTrace(shown, format)) });
+  const context: CommandContext = {
+    extension,
+    client,
+    log,
+    traces: new TraceStore(extension.storageUri ?? extension.globalStorageUri, log),
+    results: new InlineResults(),
+    timeline,
+    status: new ServerStatus(client, log),
+  };
+  extension.subscriptions.push(log, context.results, context.status, ...timeline.register(), ...registerCommands(context), trackTargets(), {
+    // Stops the server (shutdown, exit) when the extension is deactivated.
+    dispose: () => void client.stop().catch((e: unknown) => log.warn(`Stopping the language server: ${(e as Error).message}`)),
+  });
+  const starting = performance.now();
+  client.start().then(
+    () => log.info(`Language server started in ${(performance.now() - starting).toFixed(0)} ms.`),
+    (error: unknown) => context.status.serverFailed(error instanceof Error ? error.message : String(error)),
+  );
+  log.info(`Tracing Reload ${String(extension.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms (Restricted Mode: ${vscode.workspace.isTrusted ? 'off' : 'on'}).`);
+}
+
+export function deactivate(): void {
+  // Everything is in the extension context's subscriptions, disposed by VS Code.
 }

@@ -17,6 +17,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await Promise.all([
   build({ ...common, entryPoints: ['client/main.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  // The extension's dry run runs on a worker thread (client/dryRun/runner.ts starts it).
+  build({ ...common, entryPoints: ['client/dryRun/worker.ts'], outfile: 'dist/dryRunWorker.js' }),
   build({
     ...common,
     entryPoints: ['cli/main.ts'],

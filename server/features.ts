@@ -76,7 +76,7 @@ export function registerFeatures(connection: Connection, context: FeatureContext
       return document ? resolveDigestFix(states.get(document), action, files) : action;
     }),
   );
-  connection.onCodeLens((params, token) => runSafe(connection, 'code lenses', token, [], () => withState(params.textDocument.uri, [], codeLenses)));
+  connection.onCodeLens((params, token) => runSafe(connection, 'code lenses', token, [], () => withState(params.textDocument.uri, [], (state) => codeLenses(state, context.settings.targets.length > 0))));
   connection.onDocumentSymbol((params, token) => runSafe(connection, 'symbols', token, [], () => withState(params.textDocument.uri, [], documentSymbols)));
   connection.onDocumentLinks((params, token) => runSafe(connection, 'links', token, [], () => withState(params.textDocument.uri, [], (state) => documentLinks(state, files))));
   connection.onDefinition((params, token) =>

@@ -4,7 +4,7 @@
  * models, diagnostics and file watchers, and what changing any of them means for the others.
  */
 import { isAbsolute, join } from 'node:path';
-import { FileChangeType, TextDocuments, type ClientCapabilities, type Connection, type FileEvent } from 'vscode-languageserver';
+import { CodeLensRefreshRequest, FileChangeType, TextDocuments, type ClientCapabilities, type Connection, type FileEvent } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_SETTINGS, settingsFrom, type Settings } from '../common/protocol';
 import { languageIdForPath } from '../core/formats';
@@ -89,6 +89,8 @@ export class ServerSession {
     this.states.forget();
     this.diagnostics.refresh();
     this.watchers.update();
+    // Apply/Rollback lenses come and go with the targets setting.
+    if (this.capabilities.workspace?.codeLens?.refreshSupport) void this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   }
 
   /** Documents naming a changed file are checked again; a changed reload manifest updates the model index alone. */

@@ -26,7 +26,11 @@ function indent(depth: number): string {
 }
 
 export function formatDuration(ns: bigint): string {
-  const ms = Number(ns) / 1e6;
+  return formatMilliseconds(Number(ns) / 1e6);
+}
+
+/** A duration as every view shows it: `0.42 ms`, `12.3 ms`, `1.25 s`. */
+export function formatMilliseconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 }
 

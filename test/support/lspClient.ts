@@ -58,13 +58,17 @@ export class LspClient {
     });
     connection.onRequest('client/unregisterCapability', () => null);
     connection.onRequest('workspace/diagnostic/refresh', () => null);
+    connection.onRequest('workspace/codeLens/refresh', () => {
+      client.codeLensRefreshes += 1;
+      return null;
+    });
     connection.onRequest('workspace/applyEdit', (params: { edit: WorkspaceEdit }) => {
       client.appliedEdits.push(params.edit);
       return { applied: true };
     });
     connection.listen();
     const capabilities: ClientCapabilities = options.capabilities ?? {
-      workspace: { configuration: true, applyEdit: true, workspaceEdit: { documentChanges: true }, didChangeConfiguration: { dynamicRegistration: true } },
+      workspace: { configuration: true, applyEdit: true, workspaceEdit: { documentChanges: true }, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true } },
       textDocument: {
         synchronization: { dynamicRegistration: false },
         publishDiagnostics: { relatedInformation: false, versionSupport: true, tagSupport: { valueSet: [1, 2] } },
@@ -136,6 +140,9 @@ export class LspClient {
       });
     }
   }
+
+  /** How often the server asked to refresh code lenses. */
+  codeLensRefreshes = 0;
 
   async setSettings(settings: Record<string, unknown>): Promise<void> {
     this.settings = settings;

@@ -34,3 +34,17 @@ test('the languages and grammars of both manifest kinds are contributed', () => 
   ]);
   for (const grammar of manifest.contributes.grammars) JSON.parse(readFileSync(join(ROOT, grammar.path), 'utf8'));
 });
+
+test('Apply, Rollback and the target commands show in the palette only while targets are configured; Restricted Mode is limited support', () => {
+  const palette = new Map<string, string>(manifest.contributes.menus.commandPalette.map((m: { command: string; when: string }) => [m.command, m.when]));
+  // The context key the client sets (client/targets.ts) is the one the when clauses test.
+  const key = /HAS_TARGETS_CONTEXT = '([^']+)'/.exec(readFileSync(join(ROOT, 'client', 'targets.ts'), 'utf8'))?.[1];
+  assert.equal(key, 'tracingReload.hasTargets');
+  for (const id of [CLIENT_COMMANDS.apply, CLIENT_COMMANDS.rollback, CLIENT_COMMANDS.setTargetToken, CLIENT_COMMANDS.refreshTargets]) {
+    assert.match(palette.get(id) ?? '', /^tracingReload\.hasTargets( &&|$)/, `${id} is gated on configured targets`);
+  }
+  assert.equal(palette.get(CLIENT_COMMANDS.dryRun), 'editorLangId == reload-manifest || editorLangId == mcp-context');
+  assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.deepEqual(manifest.activationEvents, ['onWebviewPanel:tracingReload.timeline'], 'a timeline restored after a window reload activates the extension');
+  assert.deepEqual(manifest.contributes.customEditors.map((e: { viewType: string; selector: { filenamePattern: string }[] }) => [e.viewType, e.selector.map((s) => s.filenamePattern)]), [['tracingReload.traceFile', ['*.otlp.json', '*.trace.json']]]);
+});

@@ -313,6 +313,23 @@ test('configured targets come from settings; unknown target names are flagged', 
   assert.deepEqual(diagnostics.map((d) => [d.code, d.message]), [['unknown-target', 'No target named "qa" (configured: staging, prod-eu): add it to tracingReload.targets or fix the name.']]);
 });
 
+test('Apply and Rollback lenses show only while targets are configured, and a settings change refreshes the lenses', async () => {
+  const { uri } = await openDoc('lenses.reload.json', readFileSync(join(EXAMPLES, 'sentiment.reload.json'), 'utf8'));
+  const titles = async () => ((await client.request('textDocument/codeLens', { textDocument: { uri } })) as CodeLens[]).map((l) => l.command?.title);
+  assert.deepEqual(await titles(), ['▶ Dry Run', 'Apply…', 'Rollback…']);
+  const configured = { targets: [{ name: 'staging', url: 'http://127.0.0.1:7070' }, { name: 'prod-eu', url: 'http://127.0.0.1:7071' }] };
+  const refreshes = client.codeLensRefreshes;
+  try {
+    await client.setSettings({ targets: [] });
+    await client.until(() => (client.codeLensRefreshes > refreshes ? true : undefined), 'a workspace/codeLens/refresh request');
+    assert.deepEqual(await titles(), ['▶ Dry Run']);
+  } finally {
+    await client.setSettings(configured);
+    await client.until(() => (client.codeLensRefreshes > refreshes + 1 ? true : undefined), 'a second workspace/codeLens/refresh request');
+  }
+  assert.deepEqual(await titles(), ['▶ Dry Run', 'Apply…', 'Rollback…']);
+});
+
 test('in a large manifest, completion and hover work on the unit around the cursor, with document ranges', async () => {
   const { generateReloadManifest } = await import('../../bench/generate');
   const text = generateReloadManifest(2_000);
