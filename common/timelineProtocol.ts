@@ -21,6 +21,10 @@ export interface TimelineViewState {
   /** The visible window of the time axis, in ms from the origin. */
   view?: { start: number; end: number };
   scrollTop?: number;
+  /** Whether the critical path is highlighted (optional like all of these: a state without it still reads). */
+  criticalPath?: boolean;
+  /** The width of the span-name column, in CSS pixels. */
+  treeWidth?: number;
 }
 
 export type HostToWebview =

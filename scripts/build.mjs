@@ -1,4 +1,4 @@
-// Bundles the extension, the language server and the CLI into dist/ with esbuild.
+// Bundles the extension, the language server, the CLI and the timeline webview page into dist/ with esbuild.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, readFile } from 'node:fs/promises';
@@ -19,6 +19,18 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
   // The extension's dry run runs on a worker thread (client/dryRun/runner.ts starts it).
   build({ ...common, entryPoints: ['client/dryRun/worker.ts'], outfile: 'dist/dryRunWorker.js' }),
+  // The timeline page runs in the webview (a browser): no Node built-ins resolve there.
+  build({
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  }),
   build({
     ...common,
     entryPoints: ['cli/main.ts'],
@@ -28,6 +40,7 @@ await Promise.all([
   }),
 ]);
 await chmod('dist/cli.js', 0o755);
+await copyFile('webview/timeline.css', 'dist/webview.css');
 // onnxruntime-web loads its WebAssembly runtime at run time; ship it beside the bundles.
 for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
   await copyFile(`node_modules/onnxruntime-web/dist/${file}`, `dist/${file}`);

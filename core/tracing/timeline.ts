@@ -1,6 +1,7 @@
 /** The terminal timeline of a run: the span tree with bars scaled to the run, durations and ✓/✗. */
 import { escapeControlCharacters } from '../terminalText';
 import type { TraceData, TraceSpan } from './model';
+import { spanSubject } from './spanSubject';
 import { buildSpanTree, type SpanTree } from './tree';
 import { spanTreeWarnings } from './treeWarnings';
 
@@ -15,10 +16,8 @@ const MAX_SHOWN_TEXT = 4 * MAX_LABEL_WIDTH;
 const shown = (value: unknown): string => escapeControlCharacters(String(value).slice(0, MAX_SHOWN_TEXT));
 
 function label(span: TraceSpan): string {
-  const a = span.attributes;
-  if (span.name === 'reload.probe') return `${shown(span.name)} ${shown(a['reload.probe.id'] ?? '')} → ${shown(a['reload.change.ref'] ?? '')}`;
-  const detail = a['reload.change.ref'] ?? a['reload.session.id'] ?? a['reload.manifest.name'];
-  return detail !== undefined ? `${shown(span.name)} ${shown(detail)}` : shown(span.name);
+  const subject = spanSubject(span.name, span.attributes, shown);
+  return subject !== undefined ? `${shown(span.name)} ${subject}` : shown(span.name);
 }
 
 function indent(depth: number): string {
