@@ -1,8 +1,9 @@
 /** Where a change (by its span ref, e.g. `model:sentiment`) or a pointer sits in a manifest's text: for "Reveal in manifest" and inline results. */
-import type { LanguageId } from '../formats';
+import { detectFormat, type LanguageId } from '../formats';
+import { parseJsonc } from '../jsonc/parse';
 import { locatePointers } from '../jsonc/locate';
 import { parentPointer } from '../jsonc/pointer';
-import { validateManifest } from '../validate';
+import { readManifest } from './readManifest';
 
 /** Offsets of the text to show for a pointer: from its key (when it has one) to the end of its value. */
 export interface TextSpan {
@@ -28,8 +29,13 @@ export function locatePointer(text: string, pointer: string): TextSpan | undefin
   return undefined;
 }
 
-/** The pointer of the change a span ref names (`reload.change.ref`), read from the manifest's current text. */
+/**
+ * The pointer of the change a span ref names (`reload.change.ref`), read from the manifest's
+ * current text (parsed and read, not validated: the text may have errors by now).
+ */
 export function changePointer(text: string, languageId: LanguageId | undefined, ref: string): string | undefined {
-  const { model } = validateManifest(text, { languageId });
-  return model?.changes.find((change) => change.ref === ref)?.pointer;
+  const { value } = parseJsonc(text);
+  const { format } = detectFormat(value, languageId);
+  if (!format) return undefined;
+  return readManifest(value, format).changes.find((change) => change.ref === ref)?.pointer;
 }
