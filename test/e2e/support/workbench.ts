@@ -58,10 +58,11 @@ export class Workbench {
   }
 
   /** Quick Open (Ctrl+P) on a workspace file name; waits until its editor is the active one. */
-  async openFile(name: string): Promise<void> {
+  async openFile(name: string, editor: 'text' | 'custom' = 'text'): Promise<void> {
     await this.pick('Control+P', name, (label) => label.startsWith(`${name},`), `"${name}" in Quick Open`);
     await waitFor(`the editor of ${name} to be active`, async () => ((await this.activeEditorTitle()) === name ? true : undefined));
-    await this.page.waitForSelector('.editor-group-container.active .monaco-editor .view-lines');
+    // A custom editor (a webview) has no text lines.
+    if (editor === 'text') await this.page.waitForSelector('.editor-group-container.active .monaco-editor .view-lines');
   }
 
   async activeEditorTitle(): Promise<string | undefined> {
@@ -71,7 +72,8 @@ export class Workbench {
 
   /** Runs a command from the Command Palette (F1) by its full title, e.g. "Tracing Reload: Dry Run". */
   async runCommand(title: string): Promise<void> {
-    await this.pick('F1', `>${title}`, (label) => label === title, `the command "${title}" in the Command Palette`);
+    // A command run before is labelled "<title>, recently used".
+    await this.pick('F1', `>${title}`, (label) => label === title || label.startsWith(`${title}, `), `the command "${title}" in the Command Palette`);
   }
 
   /** Moves the cursor of the active editor to a 1-based line and column (Go to Line, Ctrl+G). */
