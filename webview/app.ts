@@ -6,6 +6,7 @@
  */
 import type { HostToWebview, TimelineViewState } from '../common/timelineProtocol';
 import { renderDetails, type DetailsActions } from './details';
+import { setAttr } from './dom';
 import { parseQuery, runQuery, SHOWN, SHOWN_CHILD, type FilterResult } from './filter';
 import { formatDuration } from './format';
 import { buildLayout, showWarnings, type Layout } from './layout';
@@ -152,9 +153,7 @@ export class TimelineApp {
       this.detailsStale = false;
       renderDetails(this.layout.details, { model: this.model, span: this.selected, revealable: this.revealable }, this.detailsActions);
     }
-    const active = this.selected !== -1 && rowOf(this.list, this.selected) !== -1 ? rowId(this.selected) : undefined;
-    if (active) this.layout.scroller.setAttribute('aria-activedescendant', active);
-    else this.layout.scroller.removeAttribute('aria-activedescendant');
+    setAttr(this.layout.scroller, 'aria-activedescendant', this.selected !== -1 && rowOf(this.list, this.selected) !== -1 ? rowId(this.selected) : undefined);
     if (this.model && !this.firstFrameMarked) {
       this.firstFrameMarked = true;
       performance.mark(MARK_FIRST_FRAME);
@@ -171,12 +170,15 @@ export class TimelineApp {
   };
 
   private saveState(): void {
-    const model = this.model;
-    if (!model) return;
+    if (this.model) this.store.save(() => this.viewState());
+  }
+
+  private viewState(): TimelineViewState {
+    const model = this.model!;
     const collapsed: string[] = [];
     for (let i = 0; i < model.count; i++) if (this.collapsed[i]) collapsed.push(model.spans[i].spanId);
     const filter = this.layout.search.value;
-    this.store.save({
+    return {
       version: 1,
       ...(this.source ? { source: this.source } : {}),
       ...(this.selected !== -1 ? { selectedSpanId: model.spans[this.selected].spanId } : {}),
@@ -186,7 +188,7 @@ export class TimelineApp {
       scrollTop: this.layout.scroller.scrollTop,
       criticalPath: this.critical,
       treeWidth: this.waterfall.columnWidth,
-    });
+    };
   }
 
   /** Selects span `span`, showing it: its ancestors are expanded and a filter that hides it is cleared. */

@@ -6,6 +6,7 @@
  */
 import { drawAxis, drawBars } from './bars';
 import { sizeCanvas } from './canvas';
+import { setText } from './dom';
 import type { FilterResult } from './filter';
 import { formatDuration, formatOffset } from './format';
 import type { Layout } from './layout';
@@ -125,8 +126,10 @@ export class Waterfall {
     const state = this.source();
     const { scroller, bars } = this.layout;
     if (this.treeWidth === 0) this.setColumnWidth(0);
+    // Every size is read before anything is written: a read after a write would lay the page out twice a frame.
     const viewHeight = scroller.clientHeight;
     const barsWidth = Math.max(0, scroller.clientWidth - this.treeWidth);
+    const axisHeight = this.layout.axis.clientHeight;
     this.setRowCount(state.list.count);
     const scrollTop = scroller.scrollTop;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -141,12 +144,12 @@ export class Waterfall {
       ctx.clearRect(0, 0, barsWidth, viewHeight);
     }
     // The axis is as wide as the bars (not its cell, which also spans the scrollbar): the ticks line up.
-    const axisHeight = this.layout.axis.clientHeight;
     drawAxis(sizeCanvas(this.layout.axisCanvas, barsWidth, axisHeight), barsWidth, axisHeight, this.window, axisTicks, state.palette);
     this.minimap.draw(state.model, barsWidth, MINIMAP_HEIGHT - 1, state.palette);
-    this.layout.windowText.textContent = this.window.isFit()
-      ? `Whole trace: ${formatDuration(this.window.traceTotal)}`
-      : `${formatOffset(this.window.start)} – ${formatOffset(this.window.end)} of ${formatDuration(this.window.traceTotal)}`;
+    setText(
+      this.layout.windowText,
+      this.window.isFit() ? `Whole trace: ${formatDuration(this.window.traceTotal)}` : `${formatOffset(this.window.start)} – ${formatOffset(this.window.end)} of ${formatDuration(this.window.traceTotal)}`,
+    );
   }
 
   private listen(): void {
