@@ -146,6 +146,12 @@ export class TimelineApp {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
   }
 
+  /** Draws at once (the details must exist before they take the focus), instead of in the frame asked for. */
+  private drawNow(): void {
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.draw();
+  }
+
   private draw(): void {
     this.frame = 0;
     this.waterfall.render();
@@ -305,7 +311,7 @@ export class TimelineApp {
     if (action.kind === 'select') this.select(action.span, 'nearest');
     else if (action.kind === 'expand') this.setCollapsed(action.span, !action.expanded);
     else {
-      this.draw();
+      this.drawNow();
       this.layout.details.focus();
       this.layout.details.scrollIntoView({ block: 'nearest' });
     }
