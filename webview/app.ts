@@ -81,6 +81,8 @@ export class TimelineApp {
     performance.mark(MARK_TRACE_RECEIVED);
     this.firstFrameMarked = false;
     const trace = message.trace ?? { title: '', traceId: '', originNs: '0', total: 0, resource: {}, spans: [], warnings: ['The host sent no trace.'] };
+    // The view of the trace shown so far is stored first: the same source sent again (a new run) keeps it.
+    this.store.flush();
     const model = buildModel(trace);
     const restored = this.store.restored();
     const sameSource = message.source !== undefined && restored?.source?.uri === message.source.uri;

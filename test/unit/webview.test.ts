@@ -638,6 +638,21 @@ test('state: setState keeps selection, collapsed rows, filter, zoom, scroll and 
   });
 });
 
+test('state: the same source sent again (a new run) keeps the view, even within the throttle', { skip }, async () => {
+  const source = { uri: 'file:///work/demo.reload.json', title: 'demo.reload.json' };
+  await withPage({}, async (page) => {
+    await deliver(page, show(smallTrace(), { source }));
+    await storedState(page, (_, calls) => calls === 1);
+    await page.click('#span-row-1 .twisty');
+    await page.click('#span-row-6');
+    await deliver(page, show(smallTrace(), { source }));
+    assert.deepEqual(
+      (await shownRows(page)).map((row) => [row.label, row.selected]),
+      [A, B, D, C, C1, C2].map((name) => [name, name === C1]),
+    );
+  });
+});
+
 test('state: a page about to be hidden stores its state at once, not after the throttle', { skip }, async () => {
   await withPage({}, async (page) => {
     await deliver(page, show(smallTrace()));
