@@ -16,7 +16,7 @@ import { renderProblems } from './problems';
 import { rowOf, visibleRows, type RowList } from './rows';
 import { readPalette, watchTheme, type Palette } from './theme';
 import { rowId } from './treeRows';
-import { ViewStateStore } from './viewState';
+import { readViewState, ViewStateStore } from './viewState';
 import type { VsCodeApi } from './vscodeApi';
 import { Waterfall, type WaterfallSource } from './waterfall';
 
@@ -84,9 +84,10 @@ export class TimelineApp {
     // The view of the trace shown so far is stored first: the same source sent again (a new run) keeps it.
     this.store.flush();
     const model = buildModel(trace);
+    // The host's state (kept by its serializer across a window reload) wins; both are read defensively.
     const restored = this.store.restored();
     const sameSource = message.source !== undefined && restored?.source?.uri === message.source.uri;
-    const state = message.state ?? (sameSource ? restored : undefined);
+    const state = message.state !== undefined ? readViewState(message.state) : sameSource ? restored : undefined;
     this.model = model;
     this.source = message.source;
     this.revealable = message.revealable === true;

@@ -631,10 +631,15 @@ test('state: setState keeps selection, collapsed rows, filter, zoom, scroll and 
   });
   // What VS Code gives back is read defensively: another version is ignored, damaged parts are dropped.
   const damaged = { version: 1, source, collapsed: 'all', filter: 7, view: { start: 'a', end: 3 }, scrollTop: null, selectedSpanId: trace.spans[probe].spanId } as unknown as TimelineViewState;
-  await withPage({ state: damaged }, async (page) => {
-    await deliver(page, show(trace, { source }));
-    assert.deepEqual([await page.inputValue('.search input'), (await shownRows(page)).find((row) => row.selected)?.label, await page.textContent('.window-text')], ['', label(trace.spans[probe]), `Whole trace: ${formatDuration(trace.total)}`]);
-  });
+  for (const [pageState, hostState] of [
+    [damaged, undefined],
+    [undefined, damaged],
+  ]) {
+    await withPage({ state: pageState }, async (page) => {
+      await deliver(page, show(trace, { source, ...(hostState ? { state: hostState } : {}) }));
+      assert.deepEqual([await page.inputValue('.search input'), (await shownRows(page)).find((row) => row.selected)?.label, await page.textContent('.window-text')], ['', label(trace.spans[probe]), `Whole trace: ${formatDuration(trace.total)}`]);
+    });
+  }
   await withPage({ state: { ...saved!, version: 2 } as unknown as TimelineViewState }, async (page) => {
     await deliver(page, show(trace, { source }));
     assert.equal(await page.inputValue('.search input'), '');
