@@ -9,7 +9,7 @@ import { sizeCanvas } from './canvas';
 import { setText } from './dom';
 import type { FilterResult } from './filter';
 import { formatDuration, formatOffset } from './format';
-import type { Layout } from './layout';
+import { MIN_TREE_WIDTH, type Layout } from './layout';
 import { Minimap } from './minimap';
 import type { TimelineModel } from './model';
 import type { RowList } from './rows';
@@ -21,7 +21,6 @@ export const ROW_HEIGHT = 22;
 /** Rows kept beyond each edge of the view, so a small scroll shows rows that already exist. */
 export const OVERSCAN = 8;
 const MINIMAP_HEIGHT = 44;
-const MIN_TREE_WIDTH = 120;
 /** Pixels the pointer may move and still count as a click (not a drag). */
 const CLICK_SLOP = 3;
 
@@ -83,9 +82,12 @@ export class Waterfall {
   /** Sets the span-name column's width (0: the default share of the page). */
   setColumnWidth(width: number): void {
     const total = this.layout.waterfall.clientWidth;
-    this.treeWidth = width > 0 ? Math.round(Math.min(Math.max(MIN_TREE_WIDTH, width), Math.max(MIN_TREE_WIDTH, total - 80))) : Math.round(Math.min(520, Math.max(160, total * 0.4)));
+    // The bars keep at least 80 pixels; by default the names take 40% (160 to 520 pixels).
+    const widest = Math.max(MIN_TREE_WIDTH, total - 80);
+    this.treeWidth = Math.round(width > 0 ? Math.min(Math.max(MIN_TREE_WIDTH, width), widest) : Math.min(520, Math.max(160, total * 0.4)));
     this.layout.waterfall.style.setProperty('--tree-width', `${this.treeWidth}px`);
     this.layout.splitter.setAttribute('aria-valuenow', String(this.treeWidth));
+    this.layout.splitter.setAttribute('aria-valuemax', String(widest));
   }
 
   /** A new trace: no rows yet, the overview drawn again, the whole trace in view. */
