@@ -6,6 +6,7 @@
  */
 import type { HostToWebview, TimelineViewState } from '../common/timelineProtocol';
 import { renderDetails, type DetailsActions } from './details';
+import { setAttr } from './dom';
 import { parseQuery, runQuery, SHOWN, SHOWN_CHILD, type FilterResult } from './filter';
 import { formatDuration } from './format';
 import { buildLayout, showWarnings, type Layout } from './layout';
@@ -15,7 +16,7 @@ import { renderProblems } from './problems';
 import { rowOf, visibleRows, type RowList } from './rows';
 import { readPalette, watchTheme, type Palette } from './theme';
 import { rowId } from './treeRows';
-import { ViewStateStore } from './viewState';
+import { readViewState, ViewStateStore } from './viewState';
 import type { VsCodeApi } from './vscodeApi';
 import { Waterfall, type WaterfallSource } from './waterfall';
 
@@ -80,10 +81,13 @@ export class TimelineApp {
     performance.mark(MARK_TRACE_RECEIVED);
     this.firstFrameMarked = false;
     const trace = message.trace ?? { title: '', traceId: '', originNs: '0', total: 0, resource: {}, spans: [], warnings: ['The host sent no trace.'] };
+    // The view of the trace shown so far is stored first: the same source sent again (a new run) keeps it.
+    this.store.flush();
     const model = buildModel(trace);
+    // The host's state (kept by its serializer across a window reload) wins; both are read defensively.
     const restored = this.store.restored();
     const sameSource = message.source !== undefined && restored?.source?.uri === message.source.uri;
-    const state = message.state ?? (sameSource ? restored : undefined);
+    const state = message.state !== undefined ? readViewState(message.state) : sameSource ? restored : undefined;
     this.model = model;
     this.source = message.source;
     this.revealable = message.revealable === true;
@@ -145,6 +149,12 @@ export class TimelineApp {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
   }
 
+  /** Draws at once (the details must exist before they take the focus), instead of in the frame asked for. */
+  private drawNow(): void {
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.draw();
+  }
+
   private draw(): void {
     this.frame = 0;
     this.waterfall.render();
@@ -152,9 +162,7 @@ export class TimelineApp {
       this.detailsStale = false;
       renderDetails(this.layout.details, { model: this.model, span: this.selected, revealable: this.revealable }, this.detailsActions);
     }
-    const active = this.selected !== -1 && rowOf(this.list, this.selected) !== -1 ? rowId(this.selected) : undefined;
-    if (active) this.layout.scroller.setAttribute('aria-activedescendant', active);
-    else this.layout.scroller.removeAttribute('aria-activedescendant');
+    setAttr(this.layout.scroller, 'aria-activedescendant', this.selected !== -1 && rowOf(this.list, this.selected) !== -1 ? rowId(this.selected) : undefined);
     if (this.model && !this.firstFrameMarked) {
       this.firstFrameMarked = true;
       performance.mark(MARK_FIRST_FRAME);
@@ -171,12 +179,15 @@ export class TimelineApp {
   };
 
   private saveState(): void {
-    const model = this.model;
-    if (!model) return;
+    if (this.model) this.store.save(() => this.viewState());
+  }
+
+  private viewState(): TimelineViewState {
+    const model = this.model!;
     const collapsed: string[] = [];
     for (let i = 0; i < model.count; i++) if (this.collapsed[i]) collapsed.push(model.spans[i].spanId);
     const filter = this.layout.search.value;
-    this.store.save({
+    return {
       version: 1,
       ...(this.source ? { source: this.source } : {}),
       ...(this.selected !== -1 ? { selectedSpanId: model.spans[this.selected].spanId } : {}),
@@ -186,7 +197,7 @@ export class TimelineApp {
       scrollTop: this.layout.scroller.scrollTop,
       criticalPath: this.critical,
       treeWidth: this.waterfall.columnWidth,
-    });
+    };
   }
 
   /** Selects span `span`, showing it: its ancestors are expanded and a filter that hides it is cleared. */
@@ -303,7 +314,7 @@ export class TimelineApp {
     if (action.kind === 'select') this.select(action.span, 'nearest');
     else if (action.kind === 'expand') this.setCollapsed(action.span, !action.expanded);
     else {
-      this.draw();
+      this.drawNow();
       this.layout.details.focus();
       this.layout.details.scrollIntoView({ block: 'nearest' });
     }

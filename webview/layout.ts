@@ -1,6 +1,9 @@
 /** The page's elements, built once by DOM calls (the HTML shell holds only the script). */
 import { button, el } from './dom';
 
+/** The narrowest the span-name column gets, in CSS pixels. */
+export const MIN_TREE_WIDTH = 120;
+
 export interface Layout {
   title: HTMLElement;
   summary: HTMLElement;
@@ -73,9 +76,13 @@ export function buildLayout(): Layout {
   banner.hidden = true;
   const windowText = el('div', { className: 'window-text' });
   const axisCanvas = el('canvas', { attrs: { 'aria-hidden': 'true' } });
-  const axis = el('div', { className: 'axis', attrs: { tabindex: '0', role: 'group', 'aria-roledescription': 'time axis', 'aria-describedby': 'window-text' } }, axisCanvas);
+  const axis = el(
+    'div',
+    { className: 'axis', attrs: { tabindex: '0', role: 'group', 'aria-roledescription': 'time axis', 'aria-label': 'Time axis: ← → pan, + − zoom, 0 shows all', 'aria-describedby': 'window-text' } },
+    axisCanvas,
+  );
   windowText.id = 'window-text';
-  const splitter = el('div', { className: 'splitter', attrs: { role: 'separator', 'aria-orientation': 'vertical', 'aria-label': 'Width of the span names', tabindex: '0' } });
+  const splitter = el('div', { className: 'splitter', attrs: { role: 'separator', 'aria-orientation': 'vertical', 'aria-label': 'Width of the span names', 'aria-valuemin': String(MIN_TREE_WIDTH), tabindex: '0' } });
   const bars = el('canvas', { className: 'bars', attrs: { 'aria-hidden': 'true' } });
   const track = el('div', { className: 'track', attrs: { role: 'none' } }, bars);
   const scroller = el('div', { className: 'scroller', attrs: { role: 'tree', tabindex: '0', 'aria-label': 'Spans' } }, track);

@@ -50,7 +50,7 @@ export interface TimelineModel {
 
 const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
 
-export function labelOf(span: TimelineSpan): string {
+function labelOf(span: TimelineSpan): string {
   const subject = spanSubject(String(span.name), span.attributes ?? {});
   const label = subject !== undefined ? `${span.name} ${subject}` : String(span.name);
   return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS)}…`;

@@ -25,8 +25,8 @@ export class TimeWindow {
 
   /** Shows [start, end], kept inside the trace and no narrower than MIN_WINDOW_MS. */
   set(start: number, end: number): void {
-    const width = Math.min(this.total, Math.max(MIN_WINDOW_MS, Number.isFinite(end - start) ? end - start : this.total));
-    const from = Math.min(this.total - width, Math.max(0, Number.isFinite(start) ? start : 0));
+    const width = Math.min(this.total, Math.max(MIN_WINDOW_MS, end - start));
+    const from = Math.min(this.total - width, Math.max(0, start));
     this.start = from;
     this.end = from + width;
   }

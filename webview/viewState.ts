@@ -34,7 +34,8 @@ export function readViewState(value: unknown): TimelineViewState | undefined {
 
 export class ViewStateStore {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private state: TimelineViewState | undefined;
+  /** Builds the state to store: called when it is written, not on every change (a scroll changes it every frame). */
+  private pending: (() => TimelineViewState) | undefined;
 
   constructor(private readonly api: VsCodeApi) {
     document.addEventListener('visibilitychange', () => {
@@ -47,16 +48,17 @@ export class ViewStateStore {
     return readViewState(this.api.getState());
   }
 
-  /** Stores `state` within THROTTLE_MS (the latest one wins). */
-  save(state: TimelineViewState): void {
-    this.state = state;
+  /** Stores the state `current` builds within THROTTLE_MS (the latest call wins). */
+  save(current: () => TimelineViewState): void {
+    this.pending = current;
     this.timer ??= setTimeout(() => this.flush(), THROTTLE_MS);
   }
 
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.state) this.api.setState(this.state);
-    this.state = undefined;
+    const current = this.pending;
+    this.pending = undefined;
+    if (current) this.api.setState(current());
   }
 }

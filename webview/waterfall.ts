@@ -6,9 +6,10 @@
  */
 import { drawAxis, drawBars } from './bars';
 import { sizeCanvas } from './canvas';
+import { setText } from './dom';
 import type { FilterResult } from './filter';
 import { formatDuration, formatOffset } from './format';
-import type { Layout } from './layout';
+import { MIN_TREE_WIDTH, type Layout } from './layout';
 import { Minimap } from './minimap';
 import type { TimelineModel } from './model';
 import type { RowList } from './rows';
@@ -20,7 +21,6 @@ export const ROW_HEIGHT = 22;
 /** Rows kept beyond each edge of the view, so a small scroll shows rows that already exist. */
 export const OVERSCAN = 8;
 const MINIMAP_HEIGHT = 44;
-const MIN_TREE_WIDTH = 120;
 /** Pixels the pointer may move and still count as a click (not a drag). */
 const CLICK_SLOP = 3;
 
@@ -82,9 +82,12 @@ export class Waterfall {
   /** Sets the span-name column's width (0: the default share of the page). */
   setColumnWidth(width: number): void {
     const total = this.layout.waterfall.clientWidth;
-    this.treeWidth = width > 0 ? Math.round(Math.min(Math.max(MIN_TREE_WIDTH, width), Math.max(MIN_TREE_WIDTH, total - 80))) : Math.round(Math.min(520, Math.max(160, total * 0.4)));
+    // The bars keep at least 80 pixels; by default the names take 40% (160 to 520 pixels).
+    const widest = Math.max(MIN_TREE_WIDTH, total - 80);
+    this.treeWidth = Math.round(width > 0 ? Math.min(Math.max(MIN_TREE_WIDTH, width), widest) : Math.min(520, Math.max(160, total * 0.4)));
     this.layout.waterfall.style.setProperty('--tree-width', `${this.treeWidth}px`);
     this.layout.splitter.setAttribute('aria-valuenow', String(this.treeWidth));
+    this.layout.splitter.setAttribute('aria-valuemax', String(widest));
   }
 
   /** A new trace: no rows yet, the overview drawn again, the whole trace in view. */
@@ -125,8 +128,10 @@ export class Waterfall {
     const state = this.source();
     const { scroller, bars } = this.layout;
     if (this.treeWidth === 0) this.setColumnWidth(0);
+    // Every size is read before anything is written: a read after a write would lay the page out twice a frame.
     const viewHeight = scroller.clientHeight;
     const barsWidth = Math.max(0, scroller.clientWidth - this.treeWidth);
+    const axisHeight = this.layout.axis.clientHeight;
     this.setRowCount(state.list.count);
     const scrollTop = scroller.scrollTop;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -141,12 +146,12 @@ export class Waterfall {
       ctx.clearRect(0, 0, barsWidth, viewHeight);
     }
     // The axis is as wide as the bars (not its cell, which also spans the scrollbar): the ticks line up.
-    const axisHeight = this.layout.axis.clientHeight;
     drawAxis(sizeCanvas(this.layout.axisCanvas, barsWidth, axisHeight), barsWidth, axisHeight, this.window, axisTicks, state.palette);
     this.minimap.draw(state.model, barsWidth, MINIMAP_HEIGHT - 1, state.palette);
-    this.layout.windowText.textContent = this.window.isFit()
-      ? `Whole trace: ${formatDuration(this.window.traceTotal)}`
-      : `${formatOffset(this.window.start)} – ${formatOffset(this.window.end)} of ${formatDuration(this.window.traceTotal)}`;
+    setText(
+      this.layout.windowText,
+      this.window.isFit() ? `Whole trace: ${formatDuration(this.window.traceTotal)}` : `${formatOffset(this.window.start)} – ${formatOffset(this.window.end)} of ${formatDuration(this.window.traceTotal)}`,
+    );
   }
 
   private listen(): void {
