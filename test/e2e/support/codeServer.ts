@@ -94,6 +94,8 @@ export interface CodeServerSession {
    * it in the error, so a failure on CI shows what VS Code showed.
    */
   guard(name: string, body: () => Promise<void>): Promise<void>;
+  /** A log file under the user data's logs/ whose path ends with `suffix` ('' until it exists). */
+  log(suffix: string): string;
   /** What the extension's "Tracing Reload" output channel holds ('' before the channel exists). */
   extensionLog(): string;
   close(): Promise<void>;
@@ -220,13 +222,14 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         throw error;
       }
     };
-    const extensionLog = (): string => {
-      // VS Code writes each log output channel to <logs>/<session>/exthost1/<extension id>/<name>.log.
+    const log = (suffix: string): string => {
       const logs = join(userDataDir, 'logs');
-      const file = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(join(EXTENSION_ID, 'Tracing Reload.log'))) : undefined;
+      const file = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(suffix)) : undefined;
       return file ? readFileSync(join(logs, file), 'utf8') : '';
     };
-    return { url, folder, userDataDir, page, output: () => output, guard, extensionLog, close };
+    // VS Code writes each log output channel to <logs>/<session>/exthost1/<extension id>/<name>.log.
+    const extensionLog = (): string => log(join(EXTENSION_ID, 'Tracing Reload.log'));
+    return { url, folder, userDataDir, page, output: () => output, guard, log, extensionLog, close };
   } catch (error) {
     await close();
     if (error instanceof Error) error.message += output ? `\ncode-server output:\n${output}` : '';

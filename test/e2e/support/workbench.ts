@@ -216,6 +216,24 @@ export class Workbench {
     }
   }
 
+  /**
+   * The text of Developer: Startup Performance (a Markdown report with the "Extension Activation
+   * Stats" table), copied from its editor through the clipboard.
+   */
+  async startupPerformance(): Promise<string> {
+    await this.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(this.page.url()).origin });
+    await this.runCommand('Developer: Startup Performance');
+    await waitFor('the Startup Performance editor', async () => ((await this.activeEditorTitle()) === 'Startup Performance' ? true : undefined));
+    const text = this.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    await text.click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.press('Control+C');
+    return waitFor('the report on the clipboard', async () => {
+      const copied = await this.page.evaluate(() => navigator.clipboard.readText());
+      return copied.includes('## Extension Activation Stats') ? copied : undefined;
+    });
+  }
+
   /** Hovers the first squiggle of the given severity in the active editor; waits for the hover. Returns its text. */
   async hoverSquiggle(severity: 'error' | 'warning' | 'info'): Promise<string> {
     const squiggle = this.page.locator(`.editor-group-container.active .monaco-editor .squiggly-${severity}`).first();
