@@ -56,6 +56,8 @@ function userSettings(trusted: boolean, extra: Record<string, unknown>): Record<
     'extensions.autoCheckUpdates': false,
     'extensions.ignoreRecommendations': true,
     'git.enabled': false,
+    // code-server would offer to forward any port another process on the machine opens.
+    'remote.autoForwardPorts': false,
     'chat.disableAIFeatures': true,
     'files.autoSave': 'off',
     'editor.minimap.enabled': false,

@@ -260,7 +260,7 @@ export class Workbench {
     await this.page.mouse.move(1, panel.y + panel.height / 2);
     await waitFor(`the panel to grow by ${pixels} px, its edge no longer highlighted`, async () => {
       const grown = await this.page.locator('.part.panel').boundingBox();
-      return grown && grown.height >= panel.height + pixels - 2 && !(await this.page.$('.monaco-sash.hover, .monaco-sash.active')) ? true : undefined;
+      return grown && grown.height >= panel.height + pixels - 2 && !(await this.page.$('.monaco-sash.hover, .monaco-sash.active, .monaco-sash:hover')) ? true : undefined;
     }, 5000);
   }
 
