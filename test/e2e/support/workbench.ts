@@ -225,13 +225,14 @@ export class Workbench {
     await this.runCommand('Developer: Startup Performance');
     await waitFor('the Startup Performance editor', async () => ((await this.activeEditorTitle()) === 'Startup Performance' ? true : undefined));
     const text = this.page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    await text.click();
-    await this.page.keyboard.press('Control+A');
-    await this.page.keyboard.press('Control+C');
-    return waitFor('the report on the clipboard', async () => {
+    // The report fills in as its parts come back from the extension host: copy until it is whole.
+    return waitFor('the report, with its Extension Activation Stats, on the clipboard', async () => {
+      await text.click();
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.press('Control+C');
       const copied = await this.page.evaluate(() => navigator.clipboard.readText());
       return copied.includes('## Extension Activation Stats') ? copied : undefined;
-    });
+    }, 20_000, 500);
   }
 
   /** Hovers the first squiggle of the given severity in the active editor; waits for the hover. Returns its text. */
