@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../support/chromium';
 import { ROOT } from '../../support/fixtures';
-import { packageExtension, VSIX_PATH } from '../../support/vsix';
+import { packageExtension } from '../../support/vsix';
 
 /** scripts/install-code-server.sh puts code-server and the Node 24 it needs here. */
 export const CODE_SERVER_DIR = join(ROOT, '.code-server');
@@ -42,7 +42,7 @@ export function e2eSkipReason(): string | undefined {
  * User settings for a quiet, deterministic window: no welcome page, no telemetry, no update or
  * extension checks; trust prompts never shown (a test decides trust by `trusted`).
  */
-function userSettings(trusted: boolean, extra: Record<string, unknown>): Record<string, unknown> {
+function userSettings(trusted: boolean): Record<string, unknown> {
   return {
     'security.workspace.trust.enabled': !trusted,
     'security.workspace.trust.startupPrompt': 'never',
@@ -56,6 +56,8 @@ function userSettings(trusted: boolean, extra: Record<string, unknown>): Record<
     'extensions.autoCheckUpdates': false,
     'extensions.ignoreRecommendations': true,
     'git.enabled': false,
+    // code-server would offer to forward any port another process on the machine opens.
+    'remote.autoForwardPorts': false,
     'chat.disableAIFeatures': true,
     'files.autoSave': 'off',
     'editor.minimap.enabled': false,
@@ -63,22 +65,14 @@ function userSettings(trusted: boolean, extra: Record<string, unknown>): Record<
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'window.restoreWindows': 'none',
     'workbench.colorTheme': 'Default Dark Modern',
-    ...extra,
   };
 }
 
 export interface CodeServerOptions {
-  /** A folder copied as the workspace (default: examples/). */
-  workspace?: string;
   /** Trusted: workspace trust off. Untrusted: trust on and the folder never trusted (Restricted Mode). */
   trusted: boolean;
-  /** More user settings. */
-  settings?: Record<string, unknown>;
-  /** The .vsix to install (default: package the extension now). */
+  /** The .vsix to install (default: this checkout, packaged once per process). */
   vsix?: string;
-  /** code-server's log level for VS Code (`trace` writes the extension host's activation lines). */
-  logLevel?: 'trace' | 'debug' | 'info';
-  viewport?: { width: number; height: number };
 }
 
 export interface CodeServerSession {
@@ -94,6 +88,8 @@ export interface CodeServerSession {
    * it in the error, so a failure on CI shows what VS Code showed.
    */
   guard(name: string, body: () => Promise<void>): Promise<void>;
+  /** A log file under the user data's logs/ whose path ends with `suffix` ('' until it exists). */
+  log(suffix: string): string;
   /** What the extension's "Tracing Reload" output channel holds ('' before the channel exists). */
   extensionLog(): string;
   close(): Promise<void>;
@@ -158,7 +154,7 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts code-server on a copy of the workspace with the extension installed, and opens it in Chromium. */
+/** Starts code-server on a copy of examples/ with the extension installed, and opens it in Chromium. */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServerSession> {
   const missing = codeServerMissing();
   if (missing) throw new Error(missing);
@@ -169,18 +165,31 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   let child: ChildProcess | undefined;
   let browser: Browser | undefined;
   let output = '';
+  // If the test process ends without close() (an uncaught error), code-server must not outlive it.
+  const killOnExit = (): void => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const close = async (): Promise<void> => {
     try {
       await browser?.close();
     } finally {
       if (child) await stopProcessGroup(child);
       rmSync(root, { recursive: true, force: true });
+      process.removeListener('exit', killOnExit);
     }
   };
   try {
-    cpSync(options.workspace ?? join(ROOT, 'examples'), folder, { recursive: true });
+    cpSync(join(ROOT, 'examples'), folder, { recursive: true });
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings(options.trusted, options.settings ?? {}), null, 2));
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings(options.trusted), null, 2));
     await installExtension(options.vsix ?? (await packagedOnce()), extensionsDir, userDataDir);
     const port = await freePort();
     const args = [
@@ -192,7 +201,6 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       '--config', join(root, 'config.yaml'),
       '--user-data-dir', userDataDir,
       '--extensions-dir', extensionsDir,
-      ...(options.logLevel ? ['--log', options.logLevel] : []),
       folder,
     ];
     child = spawn(CODE_SERVER_BIN, args, { env: codeServerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -206,7 +214,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       return response?.ok ? true : undefined;
     }, 30_000);
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 30_000 });
     const guard = async (name: string, body: () => Promise<void>): Promise<void> => {
@@ -220,13 +228,14 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         throw error;
       }
     };
-    const extensionLog = (): string => {
-      // VS Code writes each log output channel to <logs>/<session>/exthost1/<extension id>/<name>.log.
+    const log = (suffix: string): string => {
       const logs = join(userDataDir, 'logs');
-      const file = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(join(EXTENSION_ID, 'Tracing Reload.log'))) : undefined;
+      const file = existsSync(logs) ? readdirSync(logs, { recursive: true, encoding: 'utf8' }).find((path) => path.endsWith(suffix)) : undefined;
       return file ? readFileSync(join(logs, file), 'utf8') : '';
     };
-    return { url, folder, userDataDir, page, output: () => output, guard, extensionLog, close };
+    // VS Code writes each log output channel to <logs>/<session>/exthost1/<extension id>/<name>.log.
+    const extensionLog = (): string => log(join(EXTENSION_ID, 'Tracing Reload.log'));
+    return { url, folder, userDataDir, page, output: () => output, guard, log, extensionLog, close };
   } catch (error) {
     await close();
     if (error instanceof Error) error.message += output ? `\ncode-server output:\n${output}` : '';
@@ -237,8 +246,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 let packaged: Promise<string> | undefined;
 
 /**
- * The .vsix for this test process: `TRACING_RELOAD_VSIX` when the caller just packaged it
- * (`npm run test:e2e` does, once for all files), else packaged now, once per process.
+ * The .vsix for this test process: this checkout, packaged once (`npm run package`), or the file
+ * `TRACING_RELOAD_VSIX` names (to test a given package, e.g. a release candidate).
  */
 function packagedOnce(): Promise<string> {
   const given = process.env.TRACING_RELOAD_VSIX;
@@ -247,4 +256,3 @@ function packagedOnce(): Promise<string> {
   return packaged;
 }
 
-export { VSIX_PATH };

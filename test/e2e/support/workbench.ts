@@ -218,6 +218,25 @@ export class Workbench {
     }
   }
 
+  /**
+   * The text of Developer: Startup Performance (a Markdown report with the "Extension Activation
+   * Stats" table), copied from its editor through the clipboard.
+   */
+  async startupPerformance(): Promise<string> {
+    await this.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(this.page.url()).origin });
+    await this.runCommand('Developer: Startup Performance');
+    await waitFor('the Startup Performance editor', async () => ((await this.activeEditorTitle()) === 'Startup Performance' ? true : undefined));
+    const text = this.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    // The report fills in as its parts come back from the extension host: copy until it is whole.
+    return waitFor('the report, with its Extension Activation Stats, on the clipboard', async () => {
+      await text.click();
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.press('Control+C');
+      const copied = await this.page.evaluate(() => navigator.clipboard.readText());
+      return copied.includes('## Extension Activation Stats') ? copied : undefined;
+    }, 20_000, 500);
+  }
+
   /** Hovers the first squiggle of the given severity in the active editor; waits for the hover. Returns its text. */
   async hoverSquiggle(severity: 'error' | 'warning' | 'info'): Promise<string> {
     const squiggle = this.page.locator(`.editor-group-container.active .monaco-editor .squiggly-${severity}`).first();
@@ -244,7 +263,7 @@ export class Workbench {
     await this.page.mouse.move(1, panel.y + panel.height / 2);
     await waitFor(`the panel to grow by ${pixels} px, its edge no longer highlighted`, async () => {
       const grown = await this.page.locator('.part.panel').boundingBox();
-      return grown && grown.height >= panel.height + pixels - 2 && !(await this.page.$('.monaco-sash.hover, .monaco-sash.active')) ? true : undefined;
+      return grown && grown.height >= panel.height + pixels - 2 && !(await this.page.$('.monaco-sash.hover, .monaco-sash.active, .monaco-sash:hover')) ? true : undefined;
     }, 5000);
   }
 
