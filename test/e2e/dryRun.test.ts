@@ -118,11 +118,17 @@ e2e('a failed dry run is a diagnostic on the exact field (source "tracing-reload
     { file: BROKEN, severity: 'Error', message: `ProbeFailed: ${cli.error.message}`, source: 'tracing-reload dry run', code: 'ProbeFailed', line: before.length, column: before.at(-1)!.length + 1 },
   ]);
   assert.equal(text.split('\n')[before.length - 1].slice(before.at(-1)!.length, before.at(-1)!.length + 3), '0.1');
-  await workbench.waitForNotification((m) => m === `Tracing Reload: dry run of ${BROKEN} failed: ProbeFailed: ${cli.error.message}`, 'the failure notification');
+  const failure = `Tracing Reload: dry run of ${BROKEN} failed: ProbeFailed: ${cli.error.message}`;
+  await workbench.waitForNotification((m) => m === failure, 'the failure notification');
   // The model change failed (with its time); the others never ran (no time). The Problems panel may hide the later ones.
   const [failed, ...others] = await resultLines(session.page);
   assert.match(failed, /^\{✗ failed · \d+(\.\d+)? (ms|s)$/);
   assert.ok(others.every((line) => line === '{○ skipped'), JSON.stringify(others));
+  // Show Trace puts the failed run in the timeline (the same panel), its failing probe among the rows.
+  await workbench.clickNotificationButton(failure, 'Show Trace');
+  const frame = await timelineFrame(session.page);
+  const expected = cliLabels(reloadctl(['dry-run', join(session.folder, BROKEN)], session.folder).stdout);
+  await waitFor('the failed run in the timeline', async () => ((await rowLabels(frame)).sort().join('\n') === expected.join('\n') ? true : undefined));
   await workbench.screenshot(join(screenshots, 'dry-run-failure.png'));
   // Any edit clears the run's results: they describe the text that ran.
   await workbench.goTo(1, 1);
@@ -141,8 +147,8 @@ e2e('after a window reload the timeline comes back with the same spans (the pane
     const rows = await rowLabels(frame);
     return rows.length > 0 ? rows : undefined;
   });
-  // The last run shown was the broken manifest's (Show Trace was not pressed for it, so the panel kept the first run).
-  assert.deepEqual(labels.sort(), cliLabels(reloadctl(['dry-run', join(session.folder, CURRENT)], session.folder).stdout));
+  // The panel showed the broken manifest's run last: that is what comes back.
+  assert.deepEqual(labels.sort(), cliLabels(reloadctl(['dry-run', join(session.folder, BROKEN)], session.folder).stdout));
 });
 
 e2e('a *.otlp.json trace file opens in the timeline editor', async () => {

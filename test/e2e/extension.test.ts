@@ -15,7 +15,6 @@ import { e2eSkipReason, startCodeServer, waitFor, type CodeServerSession } from 
 import { Workbench, type Problem } from './support/workbench';
 
 const LEGACY = 'sentiment-legacy.reload.json';
-const CURRENT = 'sentiment.reload.json';
 const OUTDATED_MESSAGE = 'This is the legacy reload/v1 format: it can be validated but not applied. Migrate it to reload/v2 (quick fix, or `reloadctl migrate --write`).';
 const skipReason = e2eSkipReason();
 
@@ -48,9 +47,6 @@ function problemsFromCli(folder: string, file: string): Omit<Problem, 'file'>[] 
 const e2e = (name: string, body: (t: TestContext) => Promise<void>): void => {
   test(name, { skip: skipReason }, (t) => session.guard(name, () => body(t)));
 };
-
-/** The steps of a printed timeline: "✓ reload.stage model:sentiment", … (times left out: they differ per run). */
-const timelineSteps = (text: string): string[] => [...text.matchAll(/^([✓✗])\s+(reload\.[^│]*?)\s*│/gm)].map((m) => `${m[1]} ${m[2]}`);
 
 const withoutFile = (problems: Problem[]): Omit<Problem, 'file'>[] => problems.map(({ severity, message, source, code, line, column }) => ({ severity, message, source, code, line, column }));
 const sortProblems = <T extends { line: number; column: number; message: string }>(problems: T[]): T[] => [...problems].sort((a, b) => a.line - b.line || a.column - b.column || a.message.localeCompare(b.message));
@@ -93,29 +89,4 @@ e2e('the migration quick fix turns the document into reload/v2, exactly as `relo
   const problems = await workbench.waitForProblems(LEGACY, (p) => !p.some((problem) => problem.code === 'outdated-format') && p.length === cli.length, 'the outdated-format warning to go');
   assert.deepEqual(sortProblems(withoutFile(problems)), cli);
   await workbench.screenshot(join(screenshots, 'migrated.png'));
-});
-
-e2e('Dry Run from the Command Palette runs the manifest: it succeeds, and Show Trace shows the same steps as `reloadctl dry-run`', async () => {
-  const file = join(session.folder, CURRENT);
-  await workbench.clearNotifications();
-  await workbench.openFile(CURRENT);
-  await workbench.runCommand('Tracing Reload: Dry Run');
-  const message = await workbench.waitForNotification((m) => /^Dry run (?!of )/.test(m), 'the dry run result', 60_000);
-  assert.equal(message, 'Dry run Succeeded');
-  await workbench.clickNotificationButton('Dry run Succeeded', 'Show Trace');
-  await session.page.waitForSelector('.part.panel .output-view, .part.panel .output', { state: 'visible' });
-  // The Output shows the "Tracing Reload" log; its file holds the same lines.
-  const cli = reloadctl(['dry-run', file], session.folder);
-  assert.equal(cli.code, 0, cli.stderr);
-  const expected = timelineSteps(cli.stdout);
-  assert.ok(expected.includes('✓ reload.activate'), cli.stdout);
-  const shown = await waitFor('the dry run timeline in the Tracing Reload log', () => {
-    const log = session.extensionLog();
-    const run = log.slice(log.lastIndexOf(`Trace of ${CURRENT}`));
-    const steps = timelineSteps(run);
-    return steps.length === expected.length ? steps : undefined;
-  });
-  assert.deepEqual(shown.sort(), expected.sort());
-  await workbench.growPanel(120);
-  await workbench.screenshot(join(screenshots, 'dry-run.png'));
 });

@@ -69,6 +69,8 @@ function userSettings(trusted: boolean): Record<string, unknown> {
 }
 
 export interface CodeServerOptions {
+  /** A folder copied as the workspace (default: examples/). */
+  workspace?: string;
   /** Trusted: workspace trust off. Untrusted: trust on and the folder never trusted (Restricted Mode). */
   trusted: boolean;
   /** The .vsix to install (default: this checkout, packaged once per process). */
@@ -187,7 +189,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     }
   };
   try {
-    cpSync(join(ROOT, 'examples'), folder, { recursive: true });
+    cpSync(options.workspace ?? join(ROOT, 'examples'), folder, { recursive: true });
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
     writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings(options.trusted), null, 2));
     await installExtension(options.vsix ?? (await packagedOnce()), extensionsDir, userDataDir);
