@@ -23,7 +23,7 @@ import { Workbench } from '../test/e2e/support/workbench';
 import { packageExtension } from '../test/support/vsix';
 import { ZipArchive } from '../test/support/zip';
 import { median } from './stats';
-import { stallInVsCode, stallPeer } from './extensionHostStall';
+import { stallInVsCode, stallPeer, stopWorkers } from './extensionHostStall';
 
 const GOAL_MS = 100;
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   console.log(`\nThe extension host's event loop during Dry Run of examples/sentiment.reload.json (the run is on a worker thread):`);
   for (const line of await stallInVsCode(vsix, runs)) console.log(line);
   for (const line of await stallPeer(runs)) console.log(line);
+  stopWorkers();
 }
 
 void main();

@@ -1,6 +1,7 @@
-/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views and status. */
+/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views, status and the dry runs' workers. */
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { DryRunWorkers } from './dryRun/runner';
 import type { InlineResults } from './inlineResults';
 import type { ServerStatus } from './status';
 import type { TimelineViews } from './timelinePanel';
@@ -14,4 +15,6 @@ export interface CommandContext {
   results: InlineResults;
   timeline: TimelineViews;
   status: ServerStatus;
+  /** The dry runs' worker threads. */
+  workers: DryRunWorkers;
 }

@@ -11,7 +11,7 @@ import { languageIdForPath } from '../core/formats';
 import type { ReloadOutcome } from '../core/runtime/pipeline';
 import { renderTimeline } from '../core/tracing/timeline';
 import type { CommandContext } from './context';
-import { DryRunCancelled, DryRunCrashed, runDryRunInWorker, type DryRunResult } from './dryRun/runner';
+import { DryRunCancelled, DryRunCrashed, type DryRunResult } from './dryRun/runner';
 import { requireTrust } from './trust';
 
 async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
@@ -46,10 +46,9 @@ export async function dryRunDocument(context: CommandContext, arg: unknown): Pro
     result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Dry run of ${name}`, cancellable: true }, (progress, token) => {
       const cancel = new AbortController();
       token.onCancellationRequested(() => cancel.abort());
-      return runDryRunInWorker(
+      return context.workers.run(
         { text: document.getText(), languageId, manifestPath: document.uri.fsPath, roots: artifactRoots(), wasmDir: context.extension.asAbsolutePath('dist'), serviceName: 'vscode-tracing-reload' },
         {
-          workerFile: context.extension.asAbsolutePath(path.join('dist', 'dryRunWorker.js')),
           signal: cancel.signal,
           onProgress: (event) => {
             if (event.kind === 'step' && event.state === 'start') progress.report({ message: event.ref ? `${event.step} ${event.ref}` : event.step });

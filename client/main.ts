@@ -9,6 +9,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type Middlew
 import { CLIENT_COMMANDS, settingsFrom } from '../common/protocol';
 import { registerCommands } from './commands';
 import type { CommandContext } from './context';
+import { DryRunWorkers } from './dryRun/runner';
 import { InlineResults } from './inlineResults';
 import { ServerStatus } from './status';
 import { trackTargets } from './targets';
@@ -60,8 +61,9 @@ export function activate(extension: vscode.ExtensionContext): void {
     results: new InlineResults(),
     timeline,
     status: new ServerStatus(client, log),
+    workers: new DryRunWorkers({ workerFile: extension.asAbsolutePath(path.join('dist', 'dryRunWorker.js')) }),
   };
-  extension.subscriptions.push(log, context.results, context.status, ...timeline.register(), ...registerCommands(context), trackTargets(), {
+  extension.subscriptions.push(log, context.results, context.status, context.workers, ...timeline.register(), ...registerCommands(context), trackTargets(), {
     // Stops the server (shutdown, exit) when the extension is deactivated.
     dispose: () => void client.stop().catch((e: unknown) => log.warn(`Stopping the language server: ${(e as Error).message}`)),
   });

@@ -1,7 +1,8 @@
 /**
  * The dry run's worker thread (worker.ts, bundled as dist/dryRunWorker.js) and its host side
- * (runner.ts): what one job carries and what the worker answers. Messages are structured clones,
- * so the trace's BigInt times cross as they are.
+ * (runner.ts): what a job carries and what the worker answers. A worker stays alive between runs
+ * (onnxruntime's WebAssembly is compiled once per worker), so every message names its job. Messages
+ * are structured clones: the trace's BigInt times cross as they are.
  */
 import type { LanguageId } from '../../core/formats';
 import type { ProgressEvent, ReloadOutcome } from '../../core/runtime/pipeline';
@@ -22,9 +23,10 @@ export interface DryRunJob {
 }
 
 export type WorkerToHost =
-  | { type: 'progress'; event: ProgressEvent }
-  | { type: 'done'; outcome: ReloadOutcome; trace: TraceData }
+  | { type: 'progress'; id: number; event: ProgressEvent }
+  /** `run` counts the runs of this worker, this one included (1 for a fresh worker). */
+  | { type: 'done'; id: number; outcome: ReloadOutcome; trace: TraceData; run: number }
   /** The run threw (a defect, not a failed reload): the message, and the stack for the log only. */
-  | { type: 'crashed'; message: string; stack?: string };
+  | { type: 'crashed'; id: number; message: string; stack?: string };
 
-export type HostToWorker = { type: 'cancel'; reason: string };
+export type HostToWorker = { type: 'run'; id: number; job: DryRunJob } | { type: 'cancel'; id: number; reason: string };

@@ -1,9 +1,10 @@
 /**
  * The dry run on a worker thread of the extension host: hashing, WASM model loads and probe
- * inference never block the extension host's event loop (DESIGN.md §5, issue 9). One job per
- * worker: the host starts a worker per run and ends it afterwards.
+ * inference never block the extension host's event loop (issue 9). The worker stays alive between
+ * runs (runner.ts ends it when idle), so onnxruntime's WebAssembly is compiled once; each run gets a
+ * fresh runtime, as a dry run starts from nothing.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createOnnxEngine } from '../../core/runtime/onnxEngine';
 import { runReload } from '../../core/runtime/pipeline';
 import { LocalRuntime } from '../../core/runtime/runtime';
@@ -12,7 +13,9 @@ import { createTraceRecorder } from '../../core/tracing/recorder';
 import { nodeArtifactSource } from '../../node/fileHost';
 import type { DryRunJob, HostToWorker, WorkerToHost } from './protocol';
 
-async function run(job: DryRunJob, post: (message: WorkerToHost) => void, signal: AbortSignal): Promise<void> {
+let runs = 0;
+
+async function run(id: number, job: DryRunJob, post: (message: WorkerToHost) => void, signal: AbortSignal): Promise<void> {
   const recorder = createTraceRecorder({ serviceName: job.serviceName });
   const runtime = new LocalRuntime(createOnnxEngine({ wasmDir: job.wasmDir }));
   try {
@@ -24,10 +27,10 @@ async function run(job: DryRunJob, post: (message: WorkerToHost) => void, signal
       source: nodeArtifactSource(job.manifestPath, { roots: job.roots }),
       tracer: recorder.tracer,
       signal,
-      onProgress: (event) => post({ type: 'progress', event }),
+      onProgress: (event) => post({ type: 'progress', id, event }),
     });
     const trace = fromReadableSpans(recorder.finishedSpans(), { 'service.name': job.serviceName });
-    post({ type: 'done', outcome, trace });
+    post({ type: 'done', id, outcome, trace, run: (runs += 1) });
   } finally {
     await runtime.dispose();
     await recorder.shutdown();
@@ -36,13 +39,19 @@ async function run(job: DryRunJob, post: (message: WorkerToHost) => void, signal
 
 if (parentPort) {
   const port = parentPort;
-  const controller = new AbortController();
+  const running = new Map<number, AbortController>();
+  const post = (message: WorkerToHost): void => port.postMessage(message);
   port.on('message', (message: HostToWorker) => {
-    if (message.type === 'cancel') controller.abort(new Error(message.reason));
+    if (message.type === 'cancel') {
+      running.get(message.id)?.abort(new Error(message.reason));
+      return;
+    }
+    const controller = new AbortController();
+    running.set(message.id, controller);
+    run(message.id, message.job, post, controller.signal)
+      .catch((error: unknown) => {
+        post({ type: 'crashed', id: message.id, message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) });
+      })
+      .finally(() => running.delete(message.id));
   });
-  run(workerData as DryRunJob, (message) => port.postMessage(message), controller.signal)
-    .catch((error: unknown) => {
-      port.postMessage({ type: 'crashed', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) } satisfies WorkerToHost);
-    })
-    .finally(() => port.close());
 }

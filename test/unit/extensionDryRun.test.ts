@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DryRunCancelled, DryRunCrashed, runDryRunInWorker } from '../../client/dryRun/runner';
+import { DryRunCancelled, DryRunCrashed, DryRunWorkers } from '../../client/dryRun/runner';
 import type { DryRunJob } from '../../client/dryRun/protocol';
 import { changePointer, locatePointer } from '../../core/model/locateChange';
 import type { ProgressEvent } from '../../core/runtime/pipeline';
@@ -25,38 +25,81 @@ function job(path: string): DryRunJob {
 }
 
 test('the dry run runs on a worker thread: progress per step, the outcome, and the trace with its BigInt times', async () => {
-  const events: ProgressEvent[] = [];
-  const { outcome, trace } = await runDryRunInWorker(job(join(EXAMPLES, 'sentiment.reload.json')), { workerFile: WORKER, onProgress: (e) => events.push(e) });
-  assert.equal(outcome.outcome, 'Succeeded');
-  assert.deepEqual(outcome.changes.map((c) => [c.ref, c.status]), [['model:sentiment', 'activated'], ['config:sentiment-preprocess', 'activated'], ['flagset:banners', 'activated']]);
-  assert.deepEqual(events.filter((e) => e.kind === 'step' && e.state === 'start').map((e) => (e.kind === 'step' ? e.step : '')).slice(0, 2), ['reload.validate', 'reload.verify']);
-  assert.equal(trace.resource['service.name'], 'test');
-  assert.equal(typeof trace.spans[0].startNs, 'bigint');
-  assert.deepEqual([...new Set(trace.spans.map((s) => s.name))].sort(), ['reload.activate', 'reload.dryRun', 'reload.load', 'reload.probe', 'reload.stage', 'reload.validate', 'reload.verify']);
+  const workers = new DryRunWorkers({ workerFile: WORKER });
+  try {
+    const events: ProgressEvent[] = [];
+    const { outcome, trace, workerRun } = await workers.run(job(join(EXAMPLES, 'sentiment.reload.json')), { onProgress: (e) => events.push(e) });
+    assert.equal(outcome.outcome, 'Succeeded');
+    assert.equal(workerRun, 1);
+    assert.deepEqual(outcome.changes.map((c) => [c.ref, c.status]), [['model:sentiment', 'activated'], ['config:sentiment-preprocess', 'activated'], ['flagset:banners', 'activated']]);
+    assert.deepEqual(events.filter((e) => e.kind === 'step' && e.state === 'start').map((e) => (e.kind === 'step' ? e.step : '')).slice(0, 2), ['reload.validate', 'reload.verify']);
+    assert.equal(trace.resource['service.name'], 'test');
+    assert.equal(typeof trace.spans[0].startNs, 'bigint');
+    assert.deepEqual([...new Set(trace.spans.map((s) => s.name))].sort(), ['reload.activate', 'reload.dryRun', 'reload.load', 'reload.probe', 'reload.stage', 'reload.validate', 'reload.verify']);
+  } finally {
+    workers.dispose();
+  }
+});
+
+test('one worker is kept between runs and ended when idle; a run while it is busy gets a worker of its own', async () => {
+  const workers = new DryRunWorkers({ workerFile: WORKER, idleMs: 300 });
+  try {
+    const sentiment = job(join(EXAMPLES, 'sentiment.reload.json'));
+    assert.equal((await workers.run(sentiment)).workerRun, 1);
+    assert.equal(workers.size, 1);
+    assert.equal((await workers.run(sentiment)).workerRun, 2, 'the second run reuses the worker');
+    // Two at once: the kept worker runs one, a new worker the other; afterwards one is kept.
+    const both = await Promise.all([workers.run(sentiment), workers.run(sentiment)]);
+    assert.deepEqual(both.map((r) => [r.outcome.outcome, r.workerRun]), [['Succeeded', 3], ['Succeeded', 1]]);
+    assert.equal(workers.size, 1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(workers.size, 0, 'the idle worker has ended');
+    assert.equal((await workers.run(sentiment)).workerRun, 1, 'a fresh worker after the idle one ended');
+  } finally {
+    workers.dispose();
+  }
+  assert.equal(workers.size, 0);
 });
 
 test('a cancelled dry run stops at its next step and answers the spans so far; a worker that does not stop in time is ended', async () => {
+  const workers = new DryRunWorkers({ workerFile: WORKER, cancelGraceMs: 60_000 });
+  try {
+    const cancel = new AbortController();
+    cancel.abort();
+    const { outcome } = await workers.run(job(join(EXAMPLES, 'sentiment.reload.json')), { signal: cancel.signal });
+    assert.equal(outcome.outcome, 'Failed');
+    assert.equal(outcome.error?.step, 'reload.stage');
+    assert.equal(outcome.error?.message, 'Cancelled by the user.');
+    assert.equal(workers.size, 1, 'a run that stopped by itself keeps its worker');
+  } finally {
+    workers.dispose();
+  }
+  const impatient = new DryRunWorkers({ workerFile: WORKER, cancelGraceMs: 0 });
   const cancel = new AbortController();
   cancel.abort();
-  const { outcome } = await runDryRunInWorker(job(join(EXAMPLES, 'sentiment.reload.json')), { workerFile: WORKER, signal: cancel.signal, cancelGraceMs: 60_000 });
-  assert.equal(outcome.outcome, 'Failed');
-  assert.equal(outcome.error?.step, 'reload.stage');
-  assert.equal(outcome.error?.message, 'Cancelled by the user.');
-  await assert.rejects(runDryRunInWorker(job(join(EXAMPLES, 'sentiment.reload.json')), { workerFile: WORKER, signal: cancel.signal, cancelGraceMs: 0 }), DryRunCancelled);
+  await assert.rejects(impatient.run(job(join(EXAMPLES, 'sentiment.reload.json')), { signal: cancel.signal }), DryRunCancelled);
+  assert.equal(impatient.size, 0, 'the worker that did not stop in time is ended');
 });
 
-test('a worker that fails is a DryRunCrashed with the message for the user and the stack for the log', async () => {
+test('a worker that fails is a DryRunCrashed with the message for the user and the stack for the log; dispose fails runs in progress', async () => {
   const file = join(temp(), 'broken-worker.js');
   writeFileSync(file, 'throw new TypeError("the bundle is broken");\n');
-  await assert.rejects(runDryRunInWorker(job(join(EXAMPLES, 'sentiment.reload.json')), { workerFile: file }), (e: unknown) => {
+  const broken = new DryRunWorkers({ workerFile: file });
+  await assert.rejects(broken.run(job(join(EXAMPLES, 'sentiment.reload.json'))), (e: unknown) => {
     assert.ok(e instanceof DryRunCrashed);
     assert.equal(e.message, 'the bundle is broken');
     assert.match(e.detail ?? '', /TypeError: the bundle is broken\n\s+at /);
     return true;
   });
+  assert.equal(broken.size, 0);
   const silent = join(temp(), 'exiting-worker.js');
   writeFileSync(silent, 'process.exit(3);\n');
-  await assert.rejects(runDryRunInWorker(job(join(EXAMPLES, 'sentiment.reload.json')), { workerFile: silent }), { message: "The dry run's worker stopped (exit code 3) before it answered." });
+  await assert.rejects(new DryRunWorkers({ workerFile: silent }).run(job(join(EXAMPLES, 'sentiment.reload.json'))), { message: "The dry run's worker stopped (exit code 3) before it answered." });
+  const workers = new DryRunWorkers({ workerFile: WORKER });
+  const running = workers.run(job(join(EXAMPLES, 'sentiment.reload.json')));
+  workers.dispose();
+  await assert.rejects(running, { name: 'Error', message: 'The dry run was stopped: the extension is shutting down.' });
+  assert.equal(workers.size, 0);
 });
 
 test("each change's result: its status, error, spans in start order and the wall time from its first span's start to its last span's end", async () => {
