@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { settingsFrom } from '../common/protocol';
+import { MIGRATE_ACTION_PREFIX, settingsFrom } from '../common/protocol';
 import { languageIdForPath } from '../core/formats';
 import type { ReloadOutcome } from '../core/runtime/pipeline';
 import { renderTimeline } from '../core/tracing/timeline';
@@ -115,7 +115,9 @@ async function offerMigration(document: vscode.TextDocument): Promise<void> {
   if (choice !== MIGRATE) return;
   const everything = new vscode.Range(0, 0, document.lineCount, 0);
   const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, everything, vscode.CodeActionKind.QuickFix.value)) ?? [];
-  const migrate = actions.find((a) => a.diagnostics?.some((d) => d.code === 'outdated-format') && a.edit);
+  // The language server's migration quick fix ("Migrate to reload/v2"); the diagnostics the command
+  // hands back carry no code, so the action is known by its title.
+  const migrate = actions.find((a) => a.title.startsWith(MIGRATE_ACTION_PREFIX) && a.edit);
   if (!migrate?.edit) {
     void vscode.window.showWarningMessage(`Tracing Reload: ${name} cannot be migrated automatically; the Problems panel says why.`);
     return;

@@ -73,3 +73,7 @@ export function settingsFrom(raw: unknown): Settings {
     },
   };
 }
+
+/** The title of the server's migration quick fix; the client finds the action by it (after a legacy manifest's dry run). */
+export const MIGRATE_ACTION_PREFIX = 'Migrate to ';
+export const migrateActionTitle = (apiVersion: string): string => `${MIGRATE_ACTION_PREFIX}${apiVersion}`;

@@ -5,6 +5,7 @@
  * fix-on-save. Every edit carries the document version.
  */
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
+import { migrateActionTitle } from '../common/protocol';
 import { findDeprecatedUses } from '../core/deprecations';
 import { DIAGNOSTIC_CODES } from '../core/diagnostics';
 import { applyTextEdits, declareArgumentEdits, deprecationEdits, diffEdits, setValueEdits, setValuesEdits, uuidv7, type TextEdit } from '../core/fixes';
@@ -59,7 +60,7 @@ export function codeActions(state: DocumentState, params: CodeActionParams): Cod
     switch (diagnostic.code) {
       case 'outdated-format': {
         const result = migrateManifest(text, { languageId: state.languageId });
-        if (result.status === 'migrated') action(`Migrate to ${result.to}`, result.edits, true);
+        if (result.status === 'migrated') action(migrateActionTitle(result.to), result.edits, true);
         break;
       }
       case 'deprecated-field':

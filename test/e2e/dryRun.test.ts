@@ -104,6 +104,20 @@ e2e('Dry Run from the Command Palette succeeds, shows each change\'s outcome and
   await workbench.screenshot(join(screenshots, 'timeline-in-vscode.png'));
 });
 
+e2e('"Reveal in manifest" on a change\'s span opens the manifest with the change selected', async () => {
+  const frame = await timelineFrame(session.page);
+  await frame.click('.row[role="treeitem"][aria-label^="reload.load model:sentiment,"]');
+  await frame.click('button.reveal');
+  const text = readFileSync(join(session.folder, CURRENT), 'utf8');
+  const line = text.slice(0, locatePointer(text, '/spec/changes/0')!.start).split('\n').length;
+  const status = await waitFor('the change selected in the manifest', async () => {
+    const shown = await session.page.$eval('.statusbar-item[id="status.editor.selection"]', (el) => el.textContent ?? '').catch(() => '');
+    return (await workbench.activeEditorTitle()) === CURRENT && /selected\)$/.test(shown) ? shown : undefined;
+  });
+  // The selection runs from the change's opening brace to the end of its line (the cursor at its end).
+  assert.match(status, new RegExp(`^Ln ${line}, Col \\d+ \\(\\d+ selected\\)$`));
+});
+
 e2e('a failed dry run is a diagnostic on the exact field (source "tracing-reload dry run"), gone with the next edit', async () => {
   await workbench.clearNotifications();
   await workbench.openFile(BROKEN);
@@ -161,4 +175,18 @@ e2e('a *.otlp.json trace file opens in the timeline editor', async () => {
     return undefined;
   }, 30_000);
   assert.deepEqual((await rowLabels(frame)).sort(), cliLabels(reloadctl(['dry-run', join(session.folder, CURRENT)], session.folder).stdout));
+});
+
+e2e('Dry Run on a legacy manifest offers the migration quick fix, which makes the document current', async () => {
+  const legacy = 'sentiment-legacy.reload.json';
+  const expected = reloadctl(['migrate', join(session.folder, legacy)], session.folder);
+  assert.equal(expected.code, 0, expected.stderr);
+  await workbench.clearNotifications();
+  await workbench.openFile(legacy);
+  await workbench.runCommand('Tracing Reload: Dry Run');
+  const message = `Tracing Reload: ${legacy} is in a legacy format, which is never run. Migrate it to the current format, then run it.`;
+  await workbench.waitForNotification((m) => m === message, 'the offer to migrate', 60_000);
+  await workbench.clickNotificationButton(message, 'Migrate to the current format');
+  await workbench.save();
+  assert.equal(readFileSync(join(session.folder, legacy), 'utf8'), expected.stdout);
 });
