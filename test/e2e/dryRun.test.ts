@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { locatePointer } from '../../core/model/locateChange';
+import { readTrace } from '../../core/tracing/readTrace';
 import { reloadctl } from '../support/cli';
 import { EXAMPLES } from '../support/fixtures';
 import { e2eSkipReason, startCodeServer, waitFor, type CodeServerSession } from './support/codeServer';
-import { Workbench } from './support/workbench';
+import { QUICK_INPUT, QUICK_INPUT_BOX, Workbench } from './support/workbench';
 
 const CURRENT = 'sentiment.reload.json';
 const BROKEN = 'sentiment-wrong-probe.reload.json';
@@ -34,6 +35,9 @@ before(async () => {
   assert.notEqual(broken, readFileSync(join(EXAMPLES, CURRENT), 'utf8'));
   writeFileSync(join(workspace, BROKEN), broken);
   writeFileSync(join(workspace, 'saved-run.otlp.json'), traceOf(join(EXAMPLES, CURRENT)));
+  const jaeger = reloadctl(['trace', 'convert', join(workspace, 'saved-run.otlp.json'), '--to', 'jaeger'], workspace);
+  assert.equal(jaeger.code, 0, jaeger.stderr);
+  writeFileSync(join(workspace, 'saved-run-jaeger.trace.json'), jaeger.stdout);
   session = await startCodeServer({ trusted: true, workspace });
   workbench = new Workbench(session.page);
   screenshots = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : join(session.folder, '..', 'screenshots');
@@ -57,6 +61,9 @@ function traceOf(manifest: string): string {
   rmSync(join(out, '..'), { recursive: true, force: true });
   return text;
 }
+
+/** The span names of a manifest's dry run, sorted. */
+const traceNames = (manifest: string): string[] => readTrace(JSON.parse(traceOf(manifest))).spans.map((s) => s.name).sort();
 
 /** The span labels of a printed timeline ("reload.stage model:sentiment", …), sorted. */
 const cliLabels = (stdout: string): string[] => [...stdout.matchAll(/^[✓✗]\s+(reload\.[^│]*?)\s*│/gm)].map((m) => m[1]).sort();
@@ -118,6 +125,21 @@ e2e('"Reveal in manifest" on a change\'s span opens the manifest with the change
   assert.match(status, new RegExp(`^Ln ${line}, Col \\d+ \\(\\d+ selected\\)$`));
 });
 
+e2e('Export Trace… writes the last trace as OTLP JSON under a proposed name beside the manifest, and confirms', async () => {
+  await workbench.clearNotifications();
+  await workbench.runCommand('Tracing Reload: Export Trace…', { asks: true });
+  // The format (OTLP JSON is first), then VS Code's save dialog, which proposes <manifest>.otlp.json beside it.
+  await waitFor('the export format pick', async () => ((await session.page.$$eval(`${QUICK_INPUT} .monaco-list-row`, (rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''))).some((l) => l.startsWith('OTLP JSON')) ? true : undefined));
+  await session.page.keyboard.press('Enter');
+  const proposed = join(session.folder, 'sentiment.otlp.json');
+  await waitFor('the save dialog with the proposed name', async () => ((await session.page.inputValue(QUICK_INPUT_BOX).catch(() => '')) === proposed ? true : undefined));
+  await session.page.keyboard.press('Enter');
+  await workbench.waitForNotification((m) => m === 'Tracing Reload: exported 10 spans to sentiment.otlp.json (OTLP JSON).', 'the export confirmation');
+  const exported = readTrace(JSON.parse(readFileSync(proposed, 'utf8')));
+  assert.deepEqual(exported.spans.map((s) => s.name).sort(), traceNames(join(EXAMPLES, CURRENT)));
+  assert.equal(exported.resource['service.name'], 'vscode-tracing-reload');
+});
+
 e2e('a failed dry run is a diagnostic on the exact field (source "tracing-reload dry run"), gone with the next edit', async () => {
   await workbench.clearNotifications();
   await workbench.openFile(BROKEN);
@@ -165,17 +187,19 @@ e2e('after a window reload the timeline comes back with the same spans (the pane
   assert.deepEqual(labels.sort(), cliLabels(reloadctl(['dry-run', join(session.folder, BROKEN)], session.folder).stdout));
 });
 
-e2e('a *.otlp.json trace file opens in the timeline editor', async () => {
-  await workbench.openFile('saved-run.otlp.json', 'custom');
-  const frame = await waitFor('the trace file timeline', async () => {
-    for (const f of session.page.frames()) {
-      const rows = await f.$$eval('.row[role="treeitem"]', (r) => r.length).catch(() => 0);
-      if (rows === 10 && (await f.textContent('.title').catch(() => ''))?.includes('saved-run.otlp.json')) return f;
-    }
-    return undefined;
-  }, 30_000);
-  assert.deepEqual((await rowLabels(frame)).sort(), cliLabels(reloadctl(['dry-run', join(session.folder, CURRENT)], session.folder).stdout));
-});
+for (const file of ['saved-run.otlp.json', 'saved-run-jaeger.trace.json']) {
+  e2e(`a trace file (${file}: ${file.endsWith('.otlp.json') ? 'OTLP' : 'Jaeger'} JSON) opens in the timeline editor`, async () => {
+    await workbench.openFile(file, 'custom');
+    const frame = await waitFor('the trace file timeline', async () => {
+      for (const f of session.page.frames()) {
+        const rows = await f.$$eval('.row[role="treeitem"]', (r) => r.length).catch(() => 0);
+        if (rows === 10 && (await f.textContent('.title').catch(() => ''))?.includes(file)) return f;
+      }
+      return undefined;
+    }, 30_000);
+    assert.deepEqual((await rowLabels(frame)).sort(), cliLabels(reloadctl(['dry-run', join(session.folder, CURRENT)], session.folder).stdout));
+  });
+}
 
 e2e('Dry Run on a legacy manifest offers the migration quick fix, which makes the document current', async () => {
   const legacy = 'sentiment-legacy.reload.json';

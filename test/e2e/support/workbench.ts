@@ -19,14 +19,14 @@ export interface Problem {
   column: number;
 }
 
-const QUICK_INPUT = '.quick-input-widget';
-const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
+export const QUICK_INPUT = '.quick-input-widget';
+export const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
 
 export class Workbench {
   constructor(readonly page: Page) {}
 
   /** Types into the quick input and picks the row whose label is `label` (exactly). */
-  private async pick(opener: string, text: string, label: (ariaLabel: string) => boolean, what: string): Promise<void> {
+  private async pick(opener: string, text: string, label: (ariaLabel: string) => boolean, what: string, closes = true): Promise<void> {
     await this.openQuickInput(opener);
     // Replace whatever the box holds (F1 starts it with ">"; an earlier query may linger).
     await this.page.fill(QUICK_INPUT_BOX, text);
@@ -38,7 +38,7 @@ export class Workbench {
     // By keyboard, as a user picks: the first row has the focus (and no pointer is left hovering anything).
     for (let row = 0; row < index; row++) await this.page.keyboard.press('ArrowDown');
     await this.page.keyboard.press('Enter');
-    await this.page.waitForSelector(QUICK_INPUT, { state: 'hidden' });
+    if (closes) await this.page.waitForSelector(QUICK_INPUT, { state: 'hidden' });
   }
 
   /**
@@ -70,10 +70,10 @@ export class Workbench {
     return (await tab?.getAttribute('data-resource-name')) ?? undefined;
   }
 
-  /** Runs a command from the Command Palette (F1) by its full title, e.g. "Tracing Reload: Dry Run". */
-  async runCommand(title: string): Promise<void> {
+  /** Runs a command from the Command Palette (F1) by its full title, e.g. "Tracing Reload: Dry Run"; `asks`: the command opens a quick input of its own. */
+  async runCommand(title: string, options: { asks?: boolean } = {}): Promise<void> {
     // A command run before is labelled "<title>, recently used".
-    await this.pick('F1', `>${title}`, (label) => label === title || label.startsWith(`${title}, `), `the command "${title}" in the Command Palette`);
+    await this.pick('F1', `>${title}`, (label) => label === title || label.startsWith(`${title}, `), `the command "${title}" in the Command Palette`, !options.asks);
   }
 
   /** Moves the cursor of the active editor to a 1-based line and column (Go to Line, Ctrl+G). */
