@@ -81,6 +81,7 @@ async function report(context: CommandContext, document: vscode.TextDocument, ve
   const shown = await context.traces.keepRun(trace, document.uri);
   // Inline results point into the text that ran: an edit during the run would misplace them.
   if (document.version === version) context.results.show(document, outcome, trace);
+  else context.log.info(`The inline results of ${name} are not shown: the document changed while it ran (version ${version} → ${document.version}).`);
   context.status.ranDryRun({ manifest: document.uri, outcome: outcome.outcome, ms: timing.ms });
   const timeline = renderTimeline(trace);
   context.log.info(

@@ -106,7 +106,7 @@ function tooltipFor(result: ChangeResult): vscode.MarkdownString {
       const status = span.status === 2 ? `✗ ${escapeMarkdown(span.statusMessage ?? 'error')}` : span.status === 1 ? '✓' : '';
       markdown.appendMarkdown(`| ${escapeMarkdown(span.name)} | ${formatMs(span.durationMs)} | ${status} |\n`);
     }
-    markdown.appendMarkdown('\nClick to open the timeline at this change.');
+    markdown.appendMarkdown('\nCtrl+click (⌘+click on macOS) the result to open the timeline at this change.');
   }
   return markdown;
 }
