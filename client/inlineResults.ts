@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ReloadOutcome } from '../core/runtime/pipeline';
 import { changeResults, type ChangeResult } from '../core/tracing/changeResults';
 import type { TraceData } from '../core/tracing/model';
-import { locatePointer } from '../core/model/locateChange';
+import { locateNearest, type TextSpan } from '../core/model/locateChange';
 import { formatMilliseconds as formatMs } from '../core/tracing/timeline';
 import { CLIENT_COMMANDS } from '../common/protocol';
 
@@ -42,20 +42,24 @@ export class InlineResults implements vscode.InlayHintsProvider, vscode.Disposab
 
   /** Shows a run's results in the document it ran (the text it ran is the document's current text). */
   show(document: vscode.TextDocument, outcome: ReloadOutcome, trace: TraceData): void {
-    const text = document.getText();
     const results = changeResults(outcome.changes, trace);
+    const failure = outcome.error;
+    // Every place shown, located in one pass over the text (a manifest may have thousands of changes).
+    const where = locateNearest(document.getText(), [
+      ...results.flatMap((r) => (r.error?.pointer ? [r.pointer, r.error.pointer] : [r.pointer])),
+      failure?.pointer ?? '',
+    ]);
     const hints: vscode.InlayHint[] = [];
     const diagnostics: vscode.Diagnostic[] = [];
     for (const result of results) {
-      const at = locatePointer(text, result.pointer);
+      const at = where.get(result.pointer);
       if (!at) continue;
       hints.push(hintFor(document, at.start, result));
-      if (result.status === 'failed' && result.error) diagnostics.push(diagnosticAt(document, text, result.error.pointer ?? result.pointer, `${result.error.type}: ${result.error.message}`, result.error.type));
+      if (result.status === 'failed' && result.error) diagnostics.push(diagnosticAt(document, where.get(result.error.pointer ?? result.pointer), `${result.error.type}: ${result.error.message}`, result.error.type));
     }
     // A failure not tied to a change (a rollback, a deadline, verify) is a diagnostic too, where it points.
-    const failure = outcome.error;
     if (failure && outcome.outcome !== 'Invalid' && !diagnostics.some((d) => d.code === failure.type && d.message.endsWith(failure.message))) {
-      diagnostics.push(diagnosticAt(document, text, failure.pointer ?? '', `${failure.type}: ${failure.message}`, failure.type));
+      diagnostics.push(diagnosticAt(document, where.get(failure.pointer ?? ''), `${failure.type}: ${failure.message}`, failure.type));
     }
     this.shown.set(document.uri.toString(), { version: document.version, hints });
     this.diagnostics.set(document.uri, diagnostics);
@@ -116,8 +120,8 @@ function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&').replace(/\r?\n/g, ' ');
 }
 
-function diagnosticAt(document: vscode.TextDocument, text: string, pointer: string, message: string, code: string): vscode.Diagnostic {
-  const at = locatePointer(text, pointer) ?? { start: 0, end: 0 };
+function diagnosticAt(document: vscode.TextDocument, located: TextSpan | undefined, message: string, code: string): vscode.Diagnostic {
+  const at = located ?? { start: 0, end: 0 };
   // The field's first line: a multi-line object would underline the whole block.
   const start = document.positionAt(at.start);
   const end = document.positionAt(at.end);

@@ -3,6 +3,7 @@
  * each run's trace in the extension's storage, which a timeline restored after a window reload
  * reads again. Trace files are read with a size cap: they may come from anywhere.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { prettyJsonText } from '../core/jsonChunks';
@@ -86,9 +87,5 @@ export class TraceStore {
   }
 }
 
-/** A short stable name part for a URI (FNV-1a, 32 bits): two manifests with one base name keep separate traces. */
-function hashOf(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+/** A short stable name part for a URI: two manifests with one base name keep separate traces. */
+const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);

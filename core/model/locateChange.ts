@@ -12,21 +12,35 @@ export interface TextSpan {
 }
 
 /**
- * The span of the value at `pointer`; when the pointer is not in the text (a field the manifest
- * lacks), the nearest ancestor that is. Undefined only when nothing on the path is.
+ * The span of the value at each pointer; when a pointer is not in the text (a field the manifest
+ * lacks), the nearest ancestor that is. Absent only when nothing on the path is. One pass over the
+ * text for all of them: inline results locate every change of a manifest at once.
  */
-export function locatePointer(text: string, pointer: string): TextSpan | undefined {
-  const candidates: string[] = [];
-  for (let p = pointer; ; p = parentPointer(p)) {
-    candidates.push(p);
-    if (p === '') break;
+export function locateNearest(text: string, pointers: Iterable<string>): Map<string, TextSpan> {
+  const chains = new Map<string, string[]>();
+  const candidates = new Set<string>();
+  for (const pointer of pointers) {
+    if (chains.has(pointer)) continue;
+    const chain: string[] = [];
+    for (let p = pointer; ; p = parentPointer(p)) {
+      chain.push(p);
+      candidates.add(p);
+      if (p === '') break;
+    }
+    chains.set(pointer, chain);
   }
   const found = locatePointers(text, candidates);
-  for (const candidate of candidates) {
-    const at = found.get(candidate);
-    if (at) return { start: at.keyStart >= 0 ? at.keyStart : at.valueStart, end: at.valueEnd };
+  const spans = new Map<string, TextSpan>();
+  for (const [pointer, chain] of chains) {
+    const at = chain.map((candidate) => found.get(candidate)).find((location) => location !== undefined);
+    if (at) spans.set(pointer, { start: at.keyStart >= 0 ? at.keyStart : at.valueStart, end: at.valueEnd });
   }
-  return undefined;
+  return spans;
+}
+
+/** `locateNearest` for one pointer. */
+export function locatePointer(text: string, pointer: string): TextSpan | undefined {
+  return locateNearest(text, [pointer]).get(pointer);
 }
 
 /**
