@@ -27,6 +27,8 @@ export interface DiagnosticsOptions {
 
 export class DiagnosticsProvider {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The version last scheduled per document: opening fires both onDidOpen and onDidChangeContent, which must not check it twice. */
+  private readonly scheduled = new Map<string, number>();
   private disposed = false;
 
   constructor(private readonly options: DiagnosticsOptions) {
@@ -38,10 +40,13 @@ export class DiagnosticsProvider {
       }),
     );
     documents.onDidOpen((e) => this.schedule(e.document, 0));
-    documents.onDidChangeContent((e) => this.schedule(e.document, this.options.settings().validation.delayMs));
+    documents.onDidChangeContent((e) => {
+      if (this.scheduled.get(e.document.uri) !== e.document.version) this.schedule(e.document, this.options.settings().validation.delayMs);
+    });
     documents.onDidClose((e) => {
       clearTimeout(this.timers.get(e.document.uri));
       this.timers.delete(e.document.uri);
+      this.scheduled.delete(e.document.uri);
       this.options.files.release(e.document.uri);
       if (!this.options.pull()) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(logError(connection, 'clearing diagnostics'));
     });
@@ -85,6 +90,7 @@ export class DiagnosticsProvider {
     if (this.options.pull() || this.disposed) return;
     const { uri } = document;
     clearTimeout(this.timers.get(uri));
+    this.scheduled.set(uri, document.version);
     const run = (): void => {
       this.timers.delete(uri);
       void this.publish(uri);

@@ -265,6 +265,18 @@ test('a saved reload manifest updates the models context manifests check against
   assert.equal(client.published.slice(before).some((p) => p.uri === other.uri), false, 'an unrelated manifest is not checked again');
 });
 
+test('an opened document is checked and published once per version (opening fires both open and change events)', { timeout: 30_000 }, async () => {
+  const text = reload('{ "kind": "FlagSet", "id": "once", "flags": {} }');
+  const { uri, version: v } = await open('once.reload.json', text);
+  await client.diagnostics(uri, v);
+  await client.change(uri, v + 1, [{ text: text.replace('"once"', '"twice"') }]);
+  await client.diagnostics(uri, v + 1);
+  version = v + 1;
+  // Both publications would come within milliseconds (the delay is 0 here): give a second one ample time.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(client.published.filter((p) => p.uri === uri).map((p) => p.version), [v, v + 1]);
+});
+
 test('a session patch that amplifies is refused by the server quickly, as by validation', { timeout: 30_000 }, async () => {
   const copies = Array.from({ length: 60 }, (_, i) => `{"op": "copy", "from": "", "path": "/c${i}"}`).join(', ');
   const started = performance.now();
