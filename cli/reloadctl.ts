@@ -39,6 +39,26 @@ Commands:
       Convert a trace (OTLP JSON or Jaeger JSON) to OTLP, Jaeger or Chrome Trace Event JSON
       (for Perfetto). Exit 0 done, 1 unreadable trace, 2 usage.
 
+  apply <file> --target <url|name>… [--key <ed25519.pem>] [--token-file <f>] [--targets-file <f>]
+        [--trace-out <file>] [--format text|json] [--root <dir>…]
+      Apply the manifest on reload agents: it is validated here first, local artifacts a target
+      lacks are uploaded by digest, --key signs it (DSSE, ed25519). Several targets (or the
+      manifest's spec.targets, named in --targets-file: [{"name", "url", "tokenFile"?}]) are
+      applied in waves by spec.rollout.steps; a failed wave stops the rollout and rolls back the
+      targets it changed. Prints the merged trace (this client's spans and the agents').
+      Exit 0 succeeded, 1 failed, rolled back or refused, 2 invalid manifest or usage.
+  rollback --target <url|name> [--to previousStable|<serial>] [--trace-out <file>] [--format text|json]
+      Bring back an earlier generation on a target (as a new, higher serial). Exit as apply.
+  status --target <url|name>… [--format text|json]
+      The active generation: serial, models, configs, flags, context. Exit 0, 1 when refused.
+  history --target <url|name> [--format text|json]
+      One row per apply and rollback, oldest first. Exit 0, 1 when refused.
+  agent [--port 7070] [--host 127.0.0.1] --state-dir <dir> [--token-file <f>] [--trust-key <pub.pem>…]
+        [--artifact-root <dir>…] [--allow-url <prefix>…] [--max-blob-bytes <n>] [--otlp-endpoint <url>]
+      Run a reload agent (DESIGN.md §6.2) until SIGTERM or SIGINT: the HTTP API, durable state
+      in --state-dir, Open Inference Protocol on /v2, Prometheus /metrics, JSON-lines logs.
+
+The token for a target comes from --token-file or RELOAD_TOKEN (never an argument).
 A file argument "-" reads standard input (validate, migrate without --write, dry-run), shown as
 <stdin>; its relative artifact paths resolve in the current folder.
 
@@ -55,6 +75,11 @@ const COMMANDS: Record<string, (args: string[], io: CommandIo, env: Env) => Prom
   migrate: runMigrate,
   'dry-run': runDryRun,
   trace: runTrace,
+  apply: runApply,
+  rollback: runRollback,
+  status: (args, io, env) => runTargetQuery('status', args, io, env),
+  history: (args, io, env) => runTargetQuery('history', args, io, env),
+  agent: runAgent,
 };
 
 export async function runReloadctl(argv: string[], io: CommandIo, env: Env = {}): Promise<number> {
@@ -168,6 +193,84 @@ function runTrace(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseOrUsage(() => parseArgs({ args: more, options: { to: { type: 'string' } }, allowPositionals: true, strict: true }));
   if (positionals.length !== 1 || values.to === undefined) throw new UsageError('trace convert takes one input file and --to otlp|jaeger|chrome');
   return traceConvertCommand(positionals[0], values.to, io);
+}
+
+const TARGET_OPTIONS = {
+  target: { type: 'string' as const, multiple: true as const, default: [] as string[] },
+  'targets-file': { type: 'string' as const },
+  'token-file': { type: 'string' as const },
+  format: { type: 'string' as const, default: 'text' },
+};
+
+function targetFlags(values: { target: string[]; 'targets-file'?: string; 'token-file'?: string; format: string }, env: Env) {
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown --format "${values.format}": use text or json`);
+  return { targets: values.target, targetsFile: values['targets-file'] ?? env.RELOAD_TARGETS_FILE, tokenFile: values['token-file'], format: values.format as 'text' | 'json' };
+}
+
+async function runApply(args: string[], io: CommandIo, env: Env): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({ args, options: { ...TARGET_OPTIONS, key: { type: 'string' }, 'trace-out': { type: 'string' }, root: { type: 'string', multiple: true, default: [] } }, allowPositionals: true, strict: true }),
+  );
+  if (positionals.length !== 1) throw new UsageError('apply takes exactly one manifest file');
+  const { applyCommand } = await import('./targetCommands');
+  return applyCommand(positionals[0], { ...targetFlags(values, env), key: values.key, traceOut: values['trace-out'], roots: values.root, color: io.stderrIsTerminal === true && env.NO_COLOR === undefined }, io, env);
+}
+
+async function runRollback(args: string[], io: CommandIo, env: Env): Promise<number> {
+  const { values, positionals } = parseOrUsage(() => parseArgs({ args, options: { ...TARGET_OPTIONS, to: { type: 'string', default: 'previousStable' }, 'trace-out': { type: 'string' } }, allowPositionals: true, strict: true }));
+  if (positionals.length > 0) throw new UsageError('rollback takes no file: --target <url> [--to previousStable|<serial>]');
+  if (values.target.length !== 1) throw new UsageError('rollback takes exactly one --target');
+  const { rollbackCommand } = await import('./targetCommands');
+  return rollbackCommand(values.to, { ...targetFlags(values, env), traceOut: values['trace-out'], color: io.stderrIsTerminal === true && env.NO_COLOR === undefined }, io, env);
+}
+
+async function runTargetQuery(which: 'status' | 'history', args: string[], io: CommandIo, env: Env): Promise<number> {
+  const { values, positionals } = parseOrUsage(() => parseArgs({ args, options: TARGET_OPTIONS, allowPositionals: true, strict: true }));
+  if (positionals.length > 0) throw new UsageError(`${which} takes no file: --target <url>`);
+  if (values.target.length === 0) throw new UsageError(`${which} needs --target <url>`);
+  if (which === 'history' && values.target.length !== 1) throw new UsageError('history takes exactly one --target');
+  const commands = await import('./targetCommands');
+  return which === 'status' ? commands.statusCommand(targetFlags(values, env), io, env) : commands.historyCommand(targetFlags(values, env), io, env);
+}
+
+async function runAgent(args: string[], io: CommandIo, env: Env): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      options: {
+        port: { type: 'string', default: '7070' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'state-dir': { type: 'string' },
+        'token-file': { type: 'string' },
+        'trust-key': { type: 'string', multiple: true, default: [] },
+        'artifact-root': { type: 'string', multiple: true, default: [] },
+        'allow-url': { type: 'string', multiple: true, default: [] },
+        'max-blob-bytes': { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (positionals.length > 0) throw new UsageError('agent takes no file arguments');
+  if (values['state-dir'] === undefined) throw new UsageError('agent needs --state-dir <dir>: where it keeps its generations, history and artifacts');
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port takes a port number from 0 to 65535 (0: any free port), not "${values.port}"`);
+  const { agentCommand } = await import('./agentCommand');
+  return agentCommand(
+    {
+      host: values.host,
+      port: Number(values.port),
+      stateDir: values['state-dir'],
+      tokenFile: values['token-file'],
+      trustKeys: values['trust-key'],
+      artifactRoots: values['artifact-root'],
+      allowUrls: values['allow-url'],
+      maxBlobBytes: values['max-blob-bytes'] === undefined ? undefined : byteCount(values['max-blob-bytes'], '--max-blob-bytes'),
+      otlpEndpoint: values['otlp-endpoint'],
+    },
+    io,
+    env,
+  );
 }
 
 /** A whole number of bytes from a flag's value (0 or more). */

@@ -19,6 +19,11 @@ export interface HttpFetchLimits {
   totalTimeoutMs: number;
   /** Redirects followed, each to an http: or https: URL (default 5). */
   maxRedirects: number;
+  /**
+   * Decides every URL requested, the first and each redirect's (the agent's --allow-url list);
+   * returns why a URL is refused, or undefined to fetch it. Default: all are allowed.
+   */
+  allow?: (url: URL) => string | undefined;
 }
 
 export const DEFAULT_HTTP_FETCH_LIMITS: HttpFetchLimits = { connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, totalTimeoutMs: 600_000, maxRedirects: 5 };
@@ -36,6 +41,8 @@ export function createHttpFetcher(overrides: Partial<HttpFetchLimits> = {}): Htt
     try {
       let target = new URL(url);
       for (let redirects = 0; ; redirects++) {
+        const refused = limits.allow?.(target);
+        if (refused !== undefined) throw failure(refused);
         const response = await transfer.request(target);
         const status = response.statusCode ?? 0;
         if (REDIRECTS.has(status)) {

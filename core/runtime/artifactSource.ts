@@ -31,4 +31,10 @@ export interface ArtifactSource extends FileHost {
    * signal's reason.
    */
   fetch?: (url: string, request: FetchRequest) => Promise<FetchedArtifact>;
+  /**
+   * A local file holding the bytes with this digest, when the source keeps artifacts by digest
+   * (the reload agent's blobs): staging reads it instead of the artifact's uri, and still checks
+   * the bytes against the digest.
+   */
+  byDigest?: (digest: string) => string | undefined;
 }

@@ -55,6 +55,21 @@ export class LocalRuntime {
     return pause;
   }
 
+  /**
+   * Serves a generation rebuilt from durable state (an agent's restart or a rollback to an earlier
+   * serial): it replaces the active one, which becomes the previous stable one, and later
+   * generations are numbered after it.
+   */
+  restore(generation: Generation): number {
+    this.generationCounter = Math.max(this.generationCounter, generation.number);
+    return this.activate(generation);
+  }
+
+  /** The next generation number (a generation rebuilt from durable state takes it). */
+  nextGenerationNumber(): number {
+    return ++this.generationCounter;
+  }
+
   /** Serves the previous stable generation again (as a new generation number); false when there is none. */
   rollback(): boolean {
     const target = this.stableGeneration;

@@ -36,6 +36,8 @@ export interface StagedArtifact {
 
 export interface StageOptions {
   retain: boolean;
+  /** Where to read, when the caller located the artifact already (by its digest, say). */
+  location?: ArtifactLocation;
   /** JSON pointer of the artifact object, for errors. */
   pointer?: string;
   /** Aborting stops the read or fetch promptly; staging rejects with the signal's reason when it is an Error (a StagingCancelled error otherwise). */
@@ -60,6 +62,8 @@ export type ArtifactLocation = { kind: 'file'; path: string } | { kind: 'url'; u
 
 /** Where an artifact's bytes come from, or the error that says why it cannot be staged here. */
 export function locateArtifact(source: ArtifactSource, artifact: ArtifactRef, pointer: string | undefined): ArtifactLocation {
+  const kept = artifact.digest !== undefined ? source.byDigest?.(artifact.digest) : undefined;
+  if (kept !== undefined) return { kind: 'file', path: kept };
   if (/^https?:/i.test(artifact.uri)) {
     if (!source.fetch) throw new ReloadStepError('UnsupportedArtifactUri', `${artifact.uri}: http(s) artifacts are not fetched here (no network allowed for this run).`, at(pointer, 'uri'));
     return { kind: 'url', url: artifact.uri };
@@ -70,7 +74,7 @@ export function locateArtifact(source: ArtifactSource, artifact: ArtifactRef, po
 export async function stageArtifact(source: ArtifactSource, artifact: ArtifactRef, options: StageOptions): Promise<StagedArtifact> {
   const { pointer, signal } = options;
   if (signal?.aborted) throw cancellationOf(signal, 'Staging');
-  const location = locateArtifact(source, artifact, pointer);
+  const location = options.location ?? locateArtifact(source, artifact, pointer);
   const limit = options.maxArtifactBytes ?? (options.retain ? DEFAULT_MAX_RETAINED_ARTIFACT_BYTES : DEFAULT_MAX_ARTIFACT_BYTES);
   if (artifact.size !== undefined && artifact.size > limit) throw tooLarge(artifact, artifact.size, limit, options);
   const read = location.kind === 'url' ? await stageUrl(source, location.url, artifact, limit, options) : await stageFile(source, location.path, artifact, limit, options);

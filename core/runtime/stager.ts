@@ -7,7 +7,7 @@
 import { cancellationOf, ReloadStepError } from '../errors';
 import { ByteBudget } from './byteBudget';
 import type { ArtifactSource } from './artifactSource';
-import { checkDigest, DEFAULT_MAX_UNSIZED_FETCH_BYTES, locateArtifact, stageArtifact, type ArtifactRef, type StagedArtifact } from './stage';
+import { checkDigest, DEFAULT_MAX_UNSIZED_FETCH_BYTES, locateArtifact, stageArtifact, type ArtifactLocation, type ArtifactRef, type StagedArtifact } from './stage';
 
 /** Default for StagerOptions.maxRetainedBytes: as much as the largest artifact kept (DEFAULT_MAX_RETAINED_ARTIFACT_BYTES). */
 export const DEFAULT_MAX_RETAINED_BYTES = 2 * 1024 * 1024 * 1024;
@@ -82,7 +82,7 @@ class RunStager implements Stager {
     if (signal?.aborted) throw cancellationOf(signal, 'Staging');
     const location = locateArtifact(this.options.source, artifact, pointer);
     const key = JSON.stringify([location.kind === 'url' ? location.url : location.path, artifact.size ?? null, retain]);
-    const read = this.reads.get(key) ?? this.start(key, artifact, retain);
+    const read = this.reads.get(key) ?? this.start(key, artifact, retain, location);
     if (retain) read.holders++;
     const staged = await this.wait(read, request);
     try {
@@ -104,17 +104,18 @@ class RunStager implements Stager {
   }
 
   /** Starts the one read of an artifact, under the pointer RELATIVE so that each caller's errors can be put under its own pointer. */
-  private start(key: string, artifact: ArtifactRef, retain: boolean): SharedRead {
+  private start(key: string, artifact: ArtifactRef, retain: boolean, location: ArtifactLocation): SharedRead {
     const state: ReadState = { key, settled: false, waiting: 0, holders: 0, reserved: 0, controller: new AbortController(), progress: new Set() };
-    const read: SharedRead = Object.assign(state, { result: this.runRead(state, artifact, retain) });
+    const read: SharedRead = Object.assign(state, { result: this.runRead(state, artifact, retain, location) });
     this.reads.set(key, read);
     return read;
   }
 
-  private runRead(read: ReadState, artifact: ArtifactRef, retain: boolean): Promise<StagedArtifact> {
+  private runRead(read: ReadState, artifact: ArtifactRef, retain: boolean, location: ArtifactLocation): Promise<StagedArtifact> {
     const unsizedCap = this.options.maxUnsizedFetchBytes ?? DEFAULT_MAX_UNSIZED_FETCH_BYTES;
     const staging = stageArtifact(this.options.source, { uri: artifact.uri, size: artifact.size }, {
       retain,
+      location,
       pointer: RELATIVE,
       signal: read.controller.signal,
       maxArtifactBytes: this.options.maxArtifactBytes,

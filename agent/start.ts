@@ -1,0 +1,59 @@
+/** Starts a reload agent: state restored, then the HTTP API listening. What `reloadctl agent` runs. */
+import type { KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ModelEngine } from '../core/runtime/modelEngine';
+import { ReloadAgent } from './agent';
+import { createAgentServer } from './http';
+import type { Logger } from './log';
+import { AgentMetrics } from './metrics';
+
+export interface StartOptions {
+  host: string;
+  port: number;
+  stateDir: string;
+  token?: string;
+  trustKeys: readonly KeyObject[];
+  artifactRoots: readonly string[];
+  allowUrls: readonly string[];
+  maxBlobBytes?: number;
+  engine: ModelEngine;
+  log: Logger;
+  exporter?: SpanExporter;
+}
+
+export interface RunningAgent {
+  url: string;
+  agent: ReloadAgent;
+  /** Stops listening, lets a running apply end (up to `graceMs`), closes connections. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startAgent(options: StartOptions): Promise<RunningAgent> {
+  const metrics = new AgentMetrics();
+  const agent = new ReloadAgent({ ...options, metrics });
+  await agent.start();
+  const server = createAgentServer(agent, { token: options.token, maxBlobBytes: options.maxBlobBytes, log: options.log, metrics });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  options.log('info', 'listening', { url, serial: agent.store.state.serial, token: options.token !== undefined, trust_keys: options.trustKeys.length });
+  return {
+    url,
+    agent,
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await agent.stop(graceMs);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
