@@ -30,6 +30,7 @@ import type { HttpFetchLimits } from '../node/httpFetch';
 import { BlobStore } from './blobs';
 import type { Logger } from './log';
 import type { AgentMetrics } from './metrics';
+import { faultPoint } from './faults';
 import { restoreGeneration, snapshotOf, type GenerationSnapshot } from './snapshot';
 import { KEY_RETENTION_MS, StateStore, type IdempotencyRecord } from './state';
 
@@ -421,11 +422,13 @@ export class ReloadAgent {
     } catch (error) {
       failure = error;
     }
+    faultPoint('after-swap');
     const spans = recorder.finishedSpans();
     await recorder.shutdown().catch(() => undefined);
     if (!status.traceId) status.traceId = outcome?.traceId ?? spans[0]?.spanContext().traceId ?? '';
     for (const span of spans) this.options.metrics.applyDuration.observe({ phase: span.name }, (span.duration[0] * 1e9 + span.duration[1]) / 1e9);
-    const swapped = this.runtime.active !== before;
+    // This manifest's generation serves (not the one an automatic rollback brought back).
+    const swapped = this.runtime.active !== before && this.runtime.active.serial === status.manifest.serial;
     const phase: ApplyPhase = outcome ? (outcome.outcome === 'Succeeded' ? 'Succeeded' : outcome.outcome === 'RolledBack' ? 'RolledBack' : 'Failed') : 'Failed';
     status.changes = (outcome?.changes ?? []).map(ackOf);
     if (outcome?.error) status.error = outcome.error;
@@ -479,15 +482,15 @@ export class ReloadAgent {
 
   /** Records the end: the new generation's snapshot and the apply's record first, then the state that names them. */
   private async end(live: LiveApply, phase: ApplyPhase, spans: ReadableSpan[], activated: Generation | undefined, serial: number | undefined): Promise<void> {
-    const { status } = live;
-    status.phase = phase;
-    status.endedAt = this.now().toISOString();
-    status.generation = this.runtime.active.number;
+    // Readers see the apply as ended only once its end is durable: the final status is built apart.
+    const status: ApplyStatus = { ...live.status, phase, endedAt: this.now().toISOString(), generation: this.runtime.active.number };
     if (activated && serial !== undefined) status.serial = serial;
     status.spans = toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME }));
     try {
       if (activated && serial !== undefined) await this.store.writeSnapshot(snapshotOf(activated));
+      faultPoint('after-snapshot');
       await this.store.writeApply(status);
+      faultPoint('after-apply-record');
       const previousActive = this.store.state.active;
       await this.store.commit((state) => {
         const entry = state.history.find((h) => h.id === status.id);
@@ -508,6 +511,8 @@ export class ReloadAgent {
       // The generation serves but could not be recorded: a restart would bring back the previous one.
       this.options.log('error', 'the apply ended but its state could not be written', { apply: status.id, error: messageOf(error), trace_id: status.traceId });
     }
+    faultPoint('after-state');
+    Object.assign(live.status, status);
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
     this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => !s.parentSpanContext || s.parentSpanContext.isRemote)?.spanContext().spanId, error: status.error?.type });

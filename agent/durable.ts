@@ -17,7 +17,7 @@ export function tempPathFor(path: string): string {
 }
 
 /** Replaces `path` durably with `data` (mode 0600: state may name tokens' users and manifests). */
-export async function writeDurably(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeDurably(path: string, data: string | Uint8Array, beforeRename?: () => void): Promise<void> {
   const temp = tempPathFor(path);
   const handle = await fs.open(temp, CREATE, 0o600);
   try {
@@ -29,6 +29,7 @@ export async function writeDurably(path: string, data: string | Uint8Array): Pro
     throw error;
   }
   await handle.close();
+  beforeRename?.();
   try {
     await fs.rename(temp, path);
   } catch (error) {

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplyStatus, HistoryEntry } from '../core/target/api';
 import { removeLeftovers, writeDurably } from './durable';
+import { faultPoint } from './faults';
 import type { GenerationSnapshot } from './snapshot';
 
 export interface IdempotencyRecord {
@@ -85,6 +86,8 @@ export class StateStore {
       }
     }
     const interrupted = this.current.history.filter((entry) => entry.outcome === 'Pending');
+    // An apply's record may have been written just before the crash: it was never committed, so it is not its outcome.
+    for (const entry of interrupted) await fs.rm(this.applyPath(entry.id), { force: true });
     if (interrupted.length > 0) {
       await this.commit((state) => {
         for (const entry of state.history) {
@@ -105,7 +108,7 @@ export class StateStore {
       change(draft);
       if (draft.history.length > MAX_HISTORY) draft.history.splice(0, draft.history.length - MAX_HISTORY);
       if (draft.keys.length > MAX_KEYS) draft.keys.splice(0, draft.keys.length - MAX_KEYS);
-      await writeDurably(join(this.dir, 'state.json'), JSON.stringify(draft));
+      await writeDurably(join(this.dir, 'state.json'), JSON.stringify(draft), () => this.current.history.some((h) => h.outcome === 'Pending') && faultPoint('state-before-rename'));
       this.current = draft;
     });
     // A failed write fails its caller; the next commit starts from the state last written.
