@@ -7,17 +7,15 @@
  * requests can never both pass the "one apply at a time" or the serial check.
  */
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { errorTypeOf, messageOf, ReloadStepError } from '../core/errors';
 import type { ManifestModel } from '../core/model/types';
 import type { Generation, LoadedModel } from '../core/runtime/generation';
-import type { ModelEngine } from '../core/runtime/modelEngine';
+import type { ModelEngine, ModelSession } from '../core/runtime/modelEngine';
 import { runReload, type ChangeOutcome, type ReloadOutcome } from '../core/runtime/pipeline';
 import { LocalRuntime } from '../core/runtime/runtime';
-import { locateArtifact } from '../core/runtime/stage';
 import type { ApplyEvent, ApplyPhase, ApplyStatus, ChangeAck, HistoryEntry, ManifestSummary, PlannedChange, PlanResult, ProblemKind, RollbackRequest, TargetStatus } from '../core/target/api';
 import { fromReadableSpans } from '../core/tracing/model';
 import { toOtlpJson } from '../core/tracing/otlp';
@@ -103,12 +101,20 @@ export class ReloadAgent {
   /** Idempotency keys by route and key, including those of applies not yet committed. */
   private readonly keys = new Map<string, IdempotencyRecord>();
   private running: LiveApply | undefined;
+  private readonly loadedBytes = new Map<ModelSession, Uint8Array>();
   private readonly now: () => Date;
   private readonly shutdown = new AbortController();
   private ready = false;
 
   constructor(private readonly options: AgentOptions) {
-    this.runtime = new LocalRuntime(options.engine);
+    // Models an apply loads keep their bytes until it ends: those of the generation it activates become blobs (a restart loads them from there).
+    this.runtime = new LocalRuntime({
+      load: async (bytes) => {
+        const session = await options.engine.load(bytes);
+        this.loadedBytes.set(session, bytes);
+        return session;
+      },
+    });
     this.store = new StateStore(options.stateDir);
     this.blobs = new BlobStore(options.stateDir);
     this.now = options.now ?? (() => new Date());
@@ -406,7 +412,6 @@ export class ReloadAgent {
     let outcome: ReloadOutcome | undefined;
     let failure: unknown;
     try {
-      await this.ingest(text, recorder.tracer, parent);
       outcome = await runReload({
         text,
         mode: 'apply',
@@ -487,6 +492,7 @@ export class ReloadAgent {
     if (activated && serial !== undefined) status.serial = serial;
     status.spans = toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME }));
     try {
+      if (activated) await this.keepModelBytes(activated);
       if (activated && serial !== undefined) await this.store.writeSnapshot(snapshotOf(activated));
       faultPoint('after-snapshot');
       await this.store.writeApply(status);
@@ -511,11 +517,12 @@ export class ReloadAgent {
       // The generation serves but could not be recorded: a restart would bring back the previous one.
       this.options.log('error', 'the apply ended but its state could not be written', { apply: status.id, error: messageOf(error), trace_id: status.traceId });
     }
+    this.loadedBytes.clear();
     faultPoint('after-state');
     Object.assign(live.status, status);
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
-    this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => !s.parentSpanContext || s.parentSpanContext.isRemote)?.spanContext().spanId, error: status.error?.type });
+    this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => s.name === `reload.${status.kind}`)?.spanContext().spanId, error: status.error?.type });
     for (const change of status.changes) this.emit(live, { event: 'change', data: change });
     this.emit(live, { event: 'result', data: structuredClone(status) });
     live.listeners.clear();
@@ -525,35 +532,14 @@ export class ReloadAgent {
     for (const old of ended.slice(0, Math.max(0, ended.length - LIVE_KEPT))) this.live.delete(old.status.id);
   }
 
-  /** Copies artifacts the agent does not have yet into its blobs, checked against their digests. */
-  private async ingest(text: string, tracer: Tracer, parent: Context | undefined): Promise<void> {
-    const manifest = validateManifest(text, { now: this.now() }).model;
-    const wanted = (manifest?.changes ?? []).flatMap((c) => (c.artifact?.digest && !this.blobs.has(c.artifact.digest) ? [c.artifact] : []));
-    if (wanted.length === 0) return;
-    const source = this.source();
-    const span = tracer.startSpan('reload.ingest', { attributes: { 'reload.artifacts': wanted.length } }, parent);
-    let stored = 0;
-    for (const artifact of wanted) {
-      try {
-        const location = locateArtifact(source, artifact, artifact.pointer);
-        const limit = artifact.size ?? 4 * 1024 * 1024 * 1024;
-        if (location.kind === 'file') {
-          const real = await source.stat(location.path);
-          if (!real?.isFile) continue;
-          await this.blobs.put(artifact.digest!, createReadStream(location.path), limit, artifact.size);
-        } else {
-          const controller = new AbortController();
-          const fetched = await source.fetch!(location.url, { signal: controller.signal, maxBytes: limit });
-          await this.blobs.put(artifact.digest!, fetched.body, limit, artifact.size);
-        }
-        stored++;
-      } catch {
-        // Staging reads the artifact where the manifest says and reports what is wrong with it.
-      }
+  /** Writes the bytes of the generation's models the agent has no blob of (staged from its roots or a URL). */
+  private async keepModelBytes(generation: Generation): Promise<void> {
+    for (const model of generation.models.values()) {
+      if (this.blobs.has(model.digest)) continue;
+      const bytes = this.loadedBytes.get(model.session);
+      if (!bytes) throw new Error(`the bytes of model ${model.id} (${model.digest}) were not kept`);
+      await this.blobs.put(model.digest, [bytes], bytes.length, bytes.length);
     }
-    span.setAttribute('reload.artifacts.stored', stored);
-    span.setStatus({ code: SpanStatusCode.OK });
-    span.end();
   }
 
   private async runPlan(text: string, manifest: ManifestModel, summary: ManifestSummary, traceparent: string | undefined): Promise<PlanResult> {

@@ -52,7 +52,7 @@ export class BlobStore {
    * one more byte, a different digest, or (with `exactSize`) fewer bytes fail and keep nothing.
    * Returns false when the blob was already there (the body is then not read).
    */
-  async put(digest: string, body: AsyncIterable<Uint8Array>, maxBytes: number, exactSize?: number): Promise<boolean> {
+  async put(digest: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number, exactSize?: number): Promise<boolean> {
     if (!DIGEST_PATTERN.test(digest)) throw new Error(`not a sha256 digest: ${digest}`);
     if (this.known.has(digest)) return false;
     const target = join(this.folder, digest.slice('sha256:'.length));
