@@ -160,7 +160,7 @@ test('rollback to a serial brings back that generation as a new serial; SIGTERM 
   const back = await reloadctlAsync(['rollback', '--target', agent.url, '--to', '2']);
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, /rollback Succeeded · serial 4 · generation 4/);
-  let status = (await agentRequest(agent.url, '/reload/v1/status')).body;
+  const status = (await agentRequest(agent.url, '/reload/v1/status')).body;
   assert.deepEqual([status.serial, status.active.models.sentiment.version, status.active.configs.marker.marker, status.previousStable], [4, '2.1.0', 2, 3]);
   const unknown = await reloadctlAsync(['rollback', '--target', agent.url, '--to', '9']);
   assert.equal(unknown.code, 1);
