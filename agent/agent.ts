@@ -164,6 +164,12 @@ export class ReloadAgent {
     const { text, signer, payloadDigest } = this.unwrap(body);
     const manifest = this.checkManifest(text, 'apply');
     const { metadata } = manifest;
+    // The uid names one manifest: sent again once it is running or has been activated, it is answered with that apply.
+    const earlier = [...this.store.state.history].reverse().find((h) => h.kind === 'apply' && h.uid === metadata.uid && (h.outcome === 'Pending' || h.outcome === 'Succeeded'));
+    if (earlier) {
+      if (earlier.digest === payloadDigest) return { status: await this.mustFind(earlier.id), replayed: true };
+      throw new ProblemError('invalid-manifest', 422, `metadata.uid ${metadata.uid} already names another manifest on this target (serial ${earlier.serial}, ${earlier.outcome}): a changed manifest needs a new uid.`, { pointer: '/metadata/uid' });
+    }
     if (metadata.serial! <= this.store.state.serial) {
       throw new ProblemError('serial-regression', 409, `The manifest's serial ${metadata.serial} is not above the target's serial ${this.store.state.serial}: give it a serial above ${this.store.state.serial}.`, { serial: this.store.state.serial, pointer: '/metadata/serial' });
     }

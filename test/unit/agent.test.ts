@@ -52,6 +52,18 @@ test('apply succeeds: artifacts uploaded by digest, the new generation serves in
   // The agent's root span is a child of the client's target span: one trace id.
   const match = /· trace ([0-9a-f]{32})/.exec(run.stdout);
   assert.equal(rows[0].traceId, match?.[1]);
+
+  // The same manifest again (a new request): its uid names an activated manifest, so the agent answers with that apply.
+  const again = await reloadctlAsync(['apply', file, '--target', agent.url]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /: apply [0-9a-f-]{36} \(already started by an earlier attempt\)\n/);
+  assert.equal(JSON.parse((await reloadctlAsync(['history', '--target', agent.url, '--format', 'json'])).stdout).length, 1);
+  // A changed manifest under the same uid is refused.
+  const changed = JSON.parse(readFileSync(file, 'utf8'));
+  changed.metadata.serial = 8;
+  const reused = await reloadctlAsync(['apply', writeManifest(ws, 'b.reload.json', JSON.stringify(changed)), '--target', agent.url]);
+  assert.equal(reused.code, 1);
+  assert.match(reused.stdout, /refused — metadata\.uid [0-9a-f-]{36} already names another manifest on this target \(serial 7, Succeeded\): a changed manifest needs a new uid\. \[invalid-manifest\]/);
 });
 
 test('a failing probe: before activation the apply fails and nothing changes; after activation it rolls back; the old generation serves', TIMEOUT, async (t) => {
