@@ -428,6 +428,8 @@ export class ReloadAgent {
         signal: this.shutdown.signal,
         onProgress: (event) => {
           if (event.kind === 'step' && event.state === 'start' && PHASE_OF_STEP[event.step]) this.setPhase(live, PHASE_OF_STEP[event.step], event.step, event.ref);
+          // Each change's ACK or NACK as it happens; the result repeats them all.
+          if (event.kind === 'change') this.emit(live, { event: 'change', data: ackOf(event.outcome) });
         },
       });
     } catch (error) {
@@ -529,7 +531,6 @@ export class ReloadAgent {
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
     this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => s.name === `reload.${status.kind}`)?.spanContext().spanId, error: status.error?.type });
-    for (const change of status.changes) this.emit(live, { event: 'change', data: change });
     this.emit(live, { event: 'result', data: structuredClone(status) });
     live.listeners.clear();
     if (this.running === live) this.running = undefined;
@@ -641,7 +642,7 @@ function ackOf(change: ChangeOutcome): ChangeAck {
     case 'activated':
       return { ...base, accepted: { status: 'ACK' }, activated: { status: 'ACK' } };
     case 'failed':
-      return { ...base, accepted: { status: 'NACK', error: change.error }, activated: { status: 'NACK', error: { type: 'NotActivated', message: 'not activated: the change failed', pointer: change.error?.pointer } } };
+      return { ...base, accepted: { status: 'NACK', error: change.error }, activated: { status: 'NACK', error: { type: 'NotActivated', message: 'not serving: this change failed its checks', pointer: change.error?.pointer } } };
     case 'rolledBack':
       return { ...base, accepted: { status: 'ACK' }, activated: { status: 'NACK', error: change.error ?? { type: 'RolledBack', message: 'activated, then rolled back after a post-activation health check failed', pointer: change.pointer } } };
     default:

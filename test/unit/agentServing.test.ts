@@ -189,3 +189,53 @@ test('rollback to a serial brings back that generation as a new serial; SIGTERM 
   assert.ok(graceful.logs.some((l) => l.msg === 'apply succeeded'));
   assert.deepEqual(graceful.logs.at(-1)?.msg, 'stopped');
 });
+
+test('the event stream: phases and each change\'s ACK or NACK as they happen, then the result; a finished apply streams its result at once', TIMEOUT, async (t) => {
+  const ws = agentWorkspace(t);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const bytes = readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx'));
+  const slow = await serve(t, (_request, response) => {
+    response.writeHead(200, { 'Content-Length': bytes.length });
+    response.write(bytes.subarray(0, 10));
+    void released.then(() => response.end(bytes.subarray(10)));
+  });
+  const agent = await startAgentProcess(t, { stateDir: stateDir(t), args: ['--allow-url', `${slow.origin}/`, '--artifact-root', ws] });
+  const manifest = JSON.parse(reloadManifest(ws, { serial: 1, probe: { expect: 'wrong', phase: 'postActivate' } }));
+  manifest.spec.changes[0].artifact.uri = `${slow.origin}/m.onnx`;
+  const started = await agentRequest(agent.url, '/reload/v1/applies', { method: 'POST', body: JSON.stringify(manifest), headers: { 'Idempotency-Key': 'events' } });
+  const response = await fetch(`${agent.url}/reload/v1/applies/${started.body.id}/events`);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = response.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.equal(first, 'event: phase\ndata: {"phase":"Staging"}\n\n');
+  release();
+  let text = first;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += new TextDecoder().decode(chunk.value);
+  }
+  const events = text.trim().split('\n\n').map((block) => {
+    const [event, data] = block.split('\n');
+    const parsed = JSON.parse(data.slice('data: '.length));
+    const name = event.slice('event: '.length);
+    if (name === 'phase') return `phase ${parsed.phase}`;
+    if (name === 'change') return `change ${parsed.ref} ${parsed.accepted.status}/${parsed.activated?.status ?? '-'}${parsed.activated?.error ? ` ${parsed.activated.error.type}` : ''}`;
+    return `result ${parsed.phase}`;
+  });
+  assert.deepEqual(events, [
+    'phase Staging',
+    'phase Activating',
+    'change model:sentiment ACK/ACK',
+    'change config:marker ACK/ACK',
+    'change flagset:release ACK/ACK',
+    'phase Probing',
+    'change config:marker ACK/NACK RolledBack',
+    'change flagset:release ACK/NACK RolledBack',
+    'change model:sentiment NACK/NACK NotActivated',
+    'result RolledBack',
+  ]);
+  const again = await (await fetch(`${agent.url}/reload/v1/applies/${started.body.id}/events`)).text();
+  assert.match(again, /^event: result\ndata: \{"id":"[0-9a-f-]{36}","kind":"apply","phase":"RolledBack"/);
+});

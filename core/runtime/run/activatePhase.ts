@@ -8,7 +8,7 @@ import { refKey } from '../../model/refs';
 import type { HealthCheck } from '../../model/types';
 import type { GenerationDraft } from '../generation';
 import { runProbe } from '../probes';
-import { changeByRef, changeFailed, describeError, isAtomic, liveChanges, manifestOf, modelFor, type RunState, runStep, stopAt, stopIfAborted, StopRun } from './state';
+import { changeByRef, changeFailed, describeError, isAtomic, liveChanges, manifestOf, modelFor, type RunState, runStep, setChangeStatus, stopAt, stopIfAborted, StopRun } from './state';
 
 /** Runs one health check; returns its failure (undefined when it passed). */
 async function probe(state: RunState, check: HealthCheck): Promise<unknown> {
@@ -61,7 +61,7 @@ export async function activatePhase(state: RunState): Promise<void> {
     for (const change of activating) change.update?.(draft);
     const next = runtime.prepare(draft, { name: metadata.name ?? '', uid: metadata.uid, serial: metadata.serial ?? 0 });
     state.swapPauseMs = runtime.activate(next);
-    for (const change of activating) change.outcome.status = 'activated';
+    for (const change of activating) setChangeStatus(state, change, 'activated');
     span.setAttribute('reload.generation', next.number);
     span.addEvent('swap.done', { 'reload.generation': next.number, 'reload.swap.pause_ms': state.swapPauseMs });
   }).catch(stopAt('reload.activate'));
@@ -81,15 +81,15 @@ export async function postActivatePhase(state: RunState): Promise<{ outcome: 'Ro
     const target = probedChange(state, check);
     if (target) target.outcome.error = describeError(cause);
     if (manifest.rollback.onFailure !== 'revert') {
-      if (target) target.outcome.status = 'failed';
+      if (target) setChangeStatus(state, target, 'failed');
       return { outcome: 'Failed', cause };
     }
     await runStep(state, 'reload.rollback', { 'reload.rollback.reason': describeError(cause).message }, async (span) => {
       if (!state.request.runtime.rollback()) throw new ReloadStepError('ProbeFailed', 'There is no previous generation to roll back to.');
       span.setAttribute('reload.generation', state.request.runtime.active.number);
     }).catch(stopAt('reload.rollback'));
-    for (const change of state.changes) if (change.outcome.status === 'activated') change.outcome.status = 'rolledBack';
-    if (target) target.outcome.status = 'failed';
+    for (const change of state.changes) if (change.outcome.status === 'activated' && change !== target) setChangeStatus(state, change, 'rolledBack');
+    if (target) setChangeStatus(state, target, 'failed');
     return { outcome: 'RolledBack', cause };
   }
   return undefined;

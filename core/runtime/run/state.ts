@@ -107,10 +107,16 @@ export async function runStep<T>(state: RunState, name: string, attributes: Reco
   }
 }
 
+/** Sets a change's status and tells the caller's progress listener (the agent streams it). */
+export function setChangeStatus(state: RunState, change: ChangeState, status: ChangeOutcome['status']): void {
+  change.outcome.status = status;
+  state.request.onProgress?.({ kind: 'change', outcome: { ...change.outcome } });
+}
+
 /** Records a change's failure; in atomic mode the whole run stops there. */
 export function changeFailed(state: RunState, change: ChangeState, step: string, error: unknown): void {
-  change.outcome.status = 'failed';
   change.outcome.error = describeError(error);
+  setChangeStatus(state, change, 'failed');
   if (isAtomic(state)) throw new StopRun(step, error);
 }
 

@@ -15,6 +15,8 @@ export type ReloadMode = 'dryRun' | 'apply';
 
 export type ProgressEvent =
   | { kind: 'step'; step: string; ref?: string; state: 'start' | 'end' }
+  /** A change's status changed (failed, activated, rolled back), as it happens. */
+  | { kind: 'change'; outcome: ChangeOutcome }
   | { kind: 'bytes'; ref: string; bytes: number; total: number | undefined };
 
 export interface ReloadRequest {

@@ -1,7 +1,7 @@
 /** The first two phases: `reload.validate` (the editor's checks, and the manifest model) and `reload.verify` (what a run needs before it touches anything). */
 import { ReloadStepError } from '../../errors';
 import { validateManifest } from '../../validate';
-import { describeError, manifestOf, type RunState, runStep, stopAt, stopIfAborted } from './state';
+import { describeError, manifestOf, type RunState, runStep, setChangeStatus, stopAt, stopIfAborted } from './state';
 
 /** Validates the text and reads the manifest model; an invalid or legacy manifest stops the run here. */
 export async function validatePhase(state: RunState): Promise<void> {
@@ -59,8 +59,8 @@ export async function verifyPhase(state: RunState): Promise<void> {
     const unpinned = state.changes.find((c) => c.change.artifact && c.change.artifact.digest === undefined);
     if (unpinned) {
       const error = new ReloadStepError('MissingDigest', `${unpinned.change.ref} has no artifact digest; applying requires one (quick fix "Pin artifact digest").`, unpinned.change.artifact!.pointer);
-      unpinned.outcome.status = 'failed';
       unpinned.outcome.error = describeError(error);
+      setChangeStatus(state, unpinned, 'failed');
       throw error;
     }
   }).catch(stopAt('reload.verify'));
