@@ -22,6 +22,8 @@ import { toOtlpJson } from '../core/tracing/otlp';
 import { contextWith, createTraceRecorder } from '../core/tracing/recorder';
 import { markFailed } from '../core/tracing/spans';
 import { validateManifest } from '../core/validate';
+import type { PatchOperation } from '../core/jsonPatch';
+import { deserializeSession, serializeSession, updateSession, type SerializedSession, type SessionState } from '../core/runtime/sessions';
 import { isEnvelope, openEnvelope } from '../node/dsse';
 import { nodeArtifactSource } from '../node/fileHost';
 import type { HttpFetchLimits } from '../node/httpFetch';
@@ -72,6 +74,8 @@ export interface Admitted {
 
 interface LiveApply {
   status: ApplyStatus;
+  /** The generation serving when it began: what notifications compare against. */
+  before: Generation;
   listeners: Set<(event: ApplyEvent) => void>;
   done: Promise<void>;
 }
@@ -85,6 +89,8 @@ const PHASE_OF_STEP: Record<string, ApplyPhase> = {
   'reload.activate': 'Activating',
 };
 
+/** The largest imported session text. */
+const MAX_BODY_CHARS = 8 * 1024 * 1024;
 /** Seconds a refused concurrent apply is told to wait (Retry-After). */
 const RETRY_AFTER_SECONDS = 2;
 /** Ended applies kept in memory for status and events (the rest are read from applies/<id>.json). */
@@ -101,6 +107,10 @@ export class ReloadAgent {
   /** Idempotency keys by route and key, including those of applies not yet committed. */
   private readonly keys = new Map<string, IdempotencyRecord>();
   private running: LiveApply | undefined;
+  /** Called once an apply, rollback or session update has changed the active generation (MCP notifications). */
+  onGenerationChange: ((before: Generation, after: Generation) => void) | undefined;
+  /** Session updates (MCP tools) run one at a time. */
+  private sessionWrites: Promise<unknown> = Promise.resolve();
   private readonly loadedBytes = new Map<ModelSession, Uint8Array>();
   private readonly now: () => Date;
   private readonly shutdown = new AbortController();
@@ -127,11 +137,10 @@ export class ReloadAgent {
     const interrupted = await this.store.open(this.now);
     const { state } = this.store;
     for (const record of state.keys) this.keys.set(`${record.route} ${record.key}`, record);
-    if (state.active > 0) {
-      const snapshot = await this.store.readSnapshot(state.active);
-      if (!snapshot) throw new Error(`${join(this.options.stateDir, 'generations', `${state.active}.json`)} is missing: the state folder is damaged; restore it from a backup.`);
-      this.runtime.restore(await restoreGeneration(snapshot, this.blobs, this.options.engine, state.generation));
-    }
+    // Serial 0 has a snapshot only once a session was changed before any apply.
+    const snapshot = await this.store.readSnapshot(state.active);
+    if (!snapshot && state.active > 0) throw new Error(`${join(this.options.stateDir, 'generations', `${state.active}.json`)} is missing: the state folder is damaged; restore it from a backup.`);
+    if (snapshot) this.runtime.restore(await restoreGeneration(snapshot, this.blobs, this.options.engine, state.generation));
     this.updateGauges();
     this.ready = true;
     this.options.log('info', 'state restored', { serial: state.serial, generation: state.generation, interrupted, blobs: this.blobs.count(), ms: Math.round(performance.now() - started) });
@@ -257,6 +266,59 @@ export class ReloadAgent {
     return result;
   }
 
+  // ——— session context (MCP tools) ———
+
+  /** A session of the active generation as canonical JSON text with its digest (context_export). */
+  exportSession(sessionId: string): SerializedSession | undefined {
+    const session = this.runtime.active.sessions.get(sessionId);
+    return session && serializeSession(session);
+  }
+
+  /**
+   * Changes one session (context_update: a JSON Patch under `ifRevision`; context_import: exported
+   * text checked against its digest) as a new generation of the same serial, written durably like
+   * an apply's. Refused while an apply runs, whose swap would otherwise lose the update.
+   */
+  updateSession(sessionId: string, change: { kind: 'patch'; patch: unknown[]; ifRevision?: number } | { kind: 'import'; context: string; digest: string; revision?: number }): Promise<{ sessionId: string; revision: number; digest: string; generation: number }> {
+    const run = async (): Promise<{ sessionId: string; revision: number; digest: string; generation: number }> => {
+      if (this.running) throw new Error(`An apply (${this.running.status.id}) is running on this agent: change the session once it has ended.`);
+      const before = this.runtime.active;
+      let next: SessionState;
+      if (change.kind === 'patch') {
+        const current = before.sessions.get(sessionId);
+        if (!current) throw new Error(`No session "${sessionId}" in the active generation: load it with a context manifest or context_import first.`);
+        next = updateSession(current, change.patch as PatchOperation[], change.ifRevision);
+      } else {
+        if (change.context.length > MAX_BODY_CHARS) throw new Error(`The context is over ${MAX_BODY_CHARS} characters.`);
+        const current = before.sessions.get(sessionId);
+        next = deserializeSession({ sessionId, revision: change.revision ?? (current ? current.revision + 1 : 1), digest: change.digest, context: change.context });
+      }
+      const draft = this.runtime.draft();
+      draft.sessions.set(sessionId, next);
+      const generation = this.runtime.prepare(draft, { name: before.manifest?.name ?? '', uid: before.manifest?.uid, serial: before.serial });
+      this.runtime.activate(generation);
+      await this.store.writeSnapshot(snapshotOf(generation));
+      await this.store.commit((state) => {
+        state.generation = generation.number;
+      });
+      this.updateGauges();
+      this.options.log('info', 'session updated', { session: sessionId, revision: next.revision, generation: generation.number });
+      this.notifyGeneration(before, generation);
+      return { sessionId, revision: next.revision, digest: next.digest, generation: generation.number };
+    };
+    const result = this.sessionWrites.then(run, run);
+    this.sessionWrites = result.catch(() => undefined);
+    return result;
+  }
+
+  private notifyGeneration(before: Generation, after: Generation): void {
+    try {
+      this.onGenerationChange?.(before, after);
+    } catch (error) {
+      this.options.log('warn', 'a generation listener failed', { error: messageOf(error) });
+    }
+  }
+
   // ——— status and history ———
 
   status(): TargetStatus {
@@ -362,7 +424,7 @@ export class ReloadAgent {
 
   /** Marks the apply running and its key used; synchronous, so the next request sees both. */
   private begin(status: ApplyStatus, key: string, route: string, payload: string): LiveApply {
-    const live: LiveApply = { status, listeners: new Set(), done: Promise.resolve() };
+    const live: LiveApply = { status, before: this.runtime.active, listeners: new Set(), done: Promise.resolve() };
     this.running = live;
     this.live.set(status.id, live);
     this.keys.set(`${route} ${key}`, { key, route, payload, id: status.id, at: this.now().getTime() });
@@ -460,7 +522,7 @@ export class ReloadAgent {
     const newSerial = this.store.state.serial + 1;
     try {
       this.setPhase(live, 'Staging', 'reload.load');
-      const snapshot = serial === 0 ? emptySnapshot() : (await this.store.readSnapshot(serial))!;
+      const snapshot = (await this.store.readSnapshot(serial)) ?? emptySnapshot();
       const load = recorder.tracer.startSpan('reload.load', { attributes: { 'reload.serial': serial, 'reload.models': snapshot.models.length } }, rootContext);
       let restored: Generation;
       try {
@@ -528,6 +590,7 @@ export class ReloadAgent {
     this.loadedBytes.clear();
     faultPoint('after-state');
     Object.assign(live.status, status);
+    if (this.runtime.active !== live.before) this.notifyGeneration(live.before, this.runtime.active);
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
     this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => s.name === `reload.${status.kind}`)?.spanContext().spanId, error: status.error?.type });

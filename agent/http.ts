@@ -11,6 +11,7 @@ import { ProblemError, type ReloadAgent } from './agent';
 import { BlobError, DIGEST_PATTERN } from './blobs';
 import type { Logger } from './log';
 import type { AgentMetrics } from './metrics';
+import type { McpService } from './mcp';
 import { handleInference } from './oip';
 
 /** A manifest (or envelope, or other JSON body) larger than this is refused with 413. */
@@ -24,6 +25,7 @@ const HEARTBEAT_MS = 15_000;
 
 export interface HttpOptions {
   token?: string;
+  mcp?: McpService;
   maxBlobBytes?: number;
   log: Logger;
   metrics: AgentMetrics;
@@ -44,6 +46,7 @@ const TITLES: Record<ProblemKind, string> = {
   'bad-request': 'Bad request',
   'method-not-allowed': 'Method not allowed',
   unavailable: 'Unavailable',
+  'forbidden-host': 'Host not allowed',
 };
 
 export function createAgentServer(agent: ReloadAgent, options: HttpOptions): Server {
@@ -80,6 +83,13 @@ async function handle(agent: ReloadAgent, options: HttpOptions, expected: Buffer
     const text = await options.metrics.registry.metrics();
     response.writeHead(200, { 'Content-Type': options.metrics.registry.contentType });
     response.end(text);
+    return;
+  }
+  if (path === '/mcp' && options.mcp) {
+    // DNS rebinding: a page on another origin must not reach a local agent through the browser.
+    if (!options.mcp.hostAllowed(request)) throw new ProblemError('forbidden-host', 403, 'The Host or Origin of this request is not this agent (DNS rebinding protection): use http://localhost or 127.0.0.1, or start the agent with --mcp-allow-host <name>.');
+    authorize(request, expected);
+    await options.mcp.handle(request, response);
     return;
   }
   if (path.startsWith('/v2/')) {

@@ -6,6 +6,7 @@ import type { ModelEngine } from '../core/runtime/modelEngine';
 import { ReloadAgent } from './agent';
 import { createAgentServer } from './http';
 import type { Logger } from './log';
+import { McpService } from './mcp';
 import { AgentMetrics } from './metrics';
 
 export interface StartOptions {
@@ -20,6 +21,10 @@ export interface StartOptions {
   engine: ModelEngine;
   log: Logger;
   exporter?: SpanExporter;
+  /** Host names MCP requests may name in Host/Origin besides the loopback ones (DNS rebinding protection). */
+  mcpAllowedHosts?: readonly string[];
+  /** Also serve MCP over standard input and output. */
+  mcpStdio?: boolean;
 }
 
 export interface RunningAgent {
@@ -33,7 +38,10 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const metrics = new AgentMetrics();
   const agent = new ReloadAgent({ ...options, metrics });
   await agent.start();
-  const server = createAgentServer(agent, { token: options.token, maxBlobBytes: options.maxBlobBytes, log: options.log, metrics });
+  const mcp = new McpService(agent, { log: options.log, allowedHosts: [...(options.mcpAllowedHosts ?? []), ...(isLoopback(options.host) || options.host === '0.0.0.0' || options.host === '::' ? [] : [options.host])] });
+  agent.onGenerationChange = (before, after) => mcp.generationChanged(before, after);
+  const server = createAgentServer(agent, { token: options.token, maxBlobBytes: options.maxBlobBytes, log: options.log, metrics, mcp });
+  if (options.mcpStdio) await mcp.connectStdio();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -51,9 +59,14 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await mcp.close();
       await agent.stop(graceMs);
       server.closeAllConnections();
       await closed;
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

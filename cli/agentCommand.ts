@@ -24,6 +24,8 @@ export interface AgentFlags {
   allowUrls: readonly string[];
   maxBlobBytes?: number;
   otlpEndpoint?: string;
+  mcpStdio: boolean;
+  mcpAllowHosts: readonly string[];
 }
 
 function wasmDir(): string | undefined {
@@ -61,7 +63,8 @@ export async function agentCommand(flags: AgentFlags, io: CommandIo, env: Readon
   }
   await fs.mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
   const otlp = otlpExportFromEnv(env, flags.otlpEndpoint);
-  const log = jsonLinesLogger(io.stdout);
+  // With --mcp-stdio, standard output is the MCP channel: the log goes to standard error.
+  const log = jsonLinesLogger(flags.mcpStdio ? io.stderr : io.stdout);
   let running;
   try {
     running = await startAgent({
@@ -76,6 +79,8 @@ export async function agentCommand(flags: AgentFlags, io: CommandIo, env: Readon
       engine: createOnnxEngine({ wasmDir: wasmDir() }),
       log,
       exporter: otlp?.exporter,
+      mcpStdio: flags.mcpStdio,
+      mcpAllowedHosts: flags.mcpAllowHosts,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -55,8 +55,11 @@ Commands:
       One row per apply and rollback, oldest first. Exit 0, 1 when refused.
   agent [--port 7070] [--host 127.0.0.1] --state-dir <dir> [--token-file <f>] [--trust-key <pub.pem>…]
         [--artifact-root <dir>…] [--allow-url <prefix>…] [--max-blob-bytes <n>] [--otlp-endpoint <url>]
+        [--mcp-stdio] [--mcp-allow-host <name>…]
       Run a reload agent (DESIGN.md §6.2) until SIGTERM or SIGINT: the HTTP API, durable state
-      in --state-dir, Open Inference Protocol on /v2, Prometheus /metrics, JSON-lines logs.
+      in --state-dir, Open Inference Protocol on /v2, the active context over MCP on /mcp (and on
+      standard input/output with --mcp-stdio; the log then goes to stderr), Prometheus /metrics,
+      JSON-lines logs.
 
 The token for a target comes from --token-file or RELOAD_TOKEN (never an argument).
 A file argument "-" reads standard input (validate, migrate without --write, dry-run), shown as
@@ -247,6 +250,8 @@ async function runAgent(args: string[], io: CommandIo, env: Env): Promise<number
         'allow-url': { type: 'string', multiple: true, default: [] },
         'max-blob-bytes': { type: 'string' },
         'otlp-endpoint': { type: 'string' },
+        'mcp-stdio': { type: 'boolean', default: false },
+        'mcp-allow-host': { type: 'string', multiple: true, default: [] },
       },
       allowPositionals: true,
       strict: true,
@@ -267,6 +272,8 @@ async function runAgent(args: string[], io: CommandIo, env: Env): Promise<number
       allowUrls: values['allow-url'],
       maxBlobBytes: values['max-blob-bytes'] === undefined ? undefined : byteCount(values['max-blob-bytes'], '--max-blob-bytes'),
       otlpEndpoint: values['otlp-endpoint'],
+      mcpStdio: values['mcp-stdio'],
+      mcpAllowHosts: values['mcp-allow-host'],
     },
     io,
     env,

@@ -24,7 +24,9 @@ export type ProblemKind =
   | 'not-found'
   | 'bad-request'
   | 'method-not-allowed'
-  | 'unavailable';
+  | 'unavailable'
+  /** /mcp: a Host or Origin that is not the agent's (DNS rebinding protection). */
+  | 'forbidden-host';
 
 export const PROBLEM_BASE = 'https://tracing-reload.dev/problems/';
 
