@@ -477,14 +477,21 @@ export class ReloadAgent {
     await this.end(live, next ? 'Succeeded' : 'Failed', spans, next, next ? newSerial : undefined);
   }
 
-  /** Records the end: the new generation's snapshot and the apply's record first, then the state that names them. */
+  /**
+   * Records the end: the new generation's snapshot and the apply's record first, then the state
+   * that names them. The live status turns final only once that is written, in the same tick as
+   * the agent takes the next apply: a client that reads the end (GET, or an event stream opened
+   * meanwhile) can apply again at once, and never reads an end a restart would take back.
+   */
   private async end(live: LiveApply, phase: ApplyPhase, spans: ReadableSpan[], activated: Generation | undefined, serial: number | undefined): Promise<void> {
-    const { status } = live;
-    status.phase = phase;
-    status.endedAt = this.now().toISOString();
-    status.generation = this.runtime.active.number;
-    if (activated && serial !== undefined) status.serial = serial;
-    status.spans = toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME }));
+    const status: ApplyStatus = {
+      ...live.status,
+      phase,
+      endedAt: this.now().toISOString(),
+      generation: this.runtime.active.number,
+      ...(activated && serial !== undefined ? { serial } : {}),
+      spans: toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME })),
+    };
     try {
       if (activated && serial !== undefined) await this.store.writeSnapshot(snapshotOf(activated));
       await this.store.writeApply(status);
@@ -511,10 +518,11 @@ export class ReloadAgent {
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
     this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => !s.parentSpanContext || s.parentSpanContext.isRemote)?.spanContext().spanId, error: status.error?.type });
+    live.status = status;
+    if (this.running === live) this.running = undefined;
     for (const change of status.changes) this.emit(live, { event: 'change', data: change });
     this.emit(live, { event: 'result', data: structuredClone(status) });
     live.listeners.clear();
-    if (this.running === live) this.running = undefined;
     // Ended applies stay in memory for a while; older ones are read from their record.
     const ended = [...this.live.values()].filter((l) => l.status.endedAt !== undefined);
     for (const old of ended.slice(0, Math.max(0, ended.length - LIVE_KEPT))) this.live.delete(old.status.id);
