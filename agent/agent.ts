@@ -555,12 +555,21 @@ export class ReloadAgent {
     await this.end(live, next ? 'Succeeded' : 'Failed', spans, next, next ? newSerial : undefined);
   }
 
-  /** Records the end: the new generation's snapshot and the apply's record first, then the state that names them. */
+  /**
+   * Records the end: the new generation's snapshot and the apply's record first, then the state
+   * that names them. The live status turns final only once that is written, in the same tick as
+   * the agent takes the next apply: a client that reads the end (GET, or an event stream opened
+   * meanwhile) can apply again at once, and never reads an end a restart would take back.
+   */
   private async end(live: LiveApply, phase: ApplyPhase, spans: ReadableSpan[], activated: Generation | undefined, serial: number | undefined): Promise<void> {
-    // Readers see the apply as ended only once its end is durable: the final status is built apart.
-    const status: ApplyStatus = { ...live.status, phase, endedAt: this.now().toISOString(), generation: this.runtime.active.number };
-    if (activated && serial !== undefined) status.serial = serial;
-    status.spans = toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME }));
+    const status: ApplyStatus = {
+      ...live.status,
+      phase,
+      endedAt: this.now().toISOString(),
+      generation: this.runtime.active.number,
+      ...(activated && serial !== undefined ? { serial } : {}),
+      spans: toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME })),
+    };
     try {
       if (activated) await this.keepModelBytes(activated);
       if (activated && serial !== undefined) await this.store.writeSnapshot(snapshotOf(activated));
@@ -589,14 +598,14 @@ export class ReloadAgent {
     }
     this.loadedBytes.clear();
     faultPoint('after-state');
-    Object.assign(live.status, status);
+    live.status = status;
+    if (this.running === live) this.running = undefined;
     if (this.runtime.active !== live.before) this.notifyGeneration(live.before, this.runtime.active);
     this.options.metrics.applies.inc({ kind: status.kind, outcome: phase });
     this.updateGauges();
     this.options.log(phase === 'Succeeded' ? 'info' : 'warn', `${status.kind} ${phase.toLowerCase()}`, { apply: status.id, serial: status.manifest.serial ?? serial, generation: status.generation, trace_id: status.traceId, span_id: spans.find((s) => s.name === `reload.${status.kind}`)?.spanContext().spanId, error: status.error?.type });
     this.emit(live, { event: 'result', data: structuredClone(status) });
     live.listeners.clear();
-    if (this.running === live) this.running = undefined;
     // Ended applies stay in memory for a while; older ones are read from their record.
     const ended = [...this.live.values()].filter((l) => l.status.endedAt !== undefined);
     for (const old of ended.slice(0, Math.max(0, ended.length - LIVE_KEPT))) this.live.delete(old.status.id);

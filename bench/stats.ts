@@ -20,3 +20,10 @@ export async function timeRuns(fn: () => unknown, runs: number, warmup = 2): Pro
 }
 
 export const ms = (value: number): string => `${value.toFixed(2)} ms`;
+
+/** "min–max" of repeated figures. */
+export function range(values: readonly number[], format: (value: number) => string = (value) => value.toFixed(2)): string {
+  return `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+}
+
+export const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');

@@ -35,6 +35,7 @@ export async function runReload(request: ReloadRequest): Promise<ReloadOutcome> 
     return finish(state, error.step === 'reload.validate' ? 'Invalid' : 'Failed', { step: error.step, cause: error.cause });
   } finally {
     clearTimeout(state.deadlineTimer);
+    state.detachSignal();
   }
 }
 

@@ -38,6 +38,8 @@ export interface RunState {
   /** Stages the run's artifacts (shared reads, a cap on the bytes held at once). */
   stager: Stager;
   deadlineTimer?: ReturnType<typeof setTimeout>;
+  /** Removes the run's listener from the caller's signal (which may outlive many runs, as the agent's does). */
+  detachSignal: () => void;
   diagnostics: ManifestDiagnostic[];
   /** Set by the validate phase; every later phase reads the manifest from it. */
   manifest?: ManifestModel;
@@ -64,9 +66,13 @@ const defaultHeapUsed = (): number => getHeapStatistics().used_heap_size;
 export function createRunState(request: ReloadRequest, root: Span, rootContext: Context): RunState {
   const now = request.now ?? (() => new Date());
   const abort = new AbortController();
-  if (request.signal) {
-    if (request.signal.aborted) abort.abort(request.signal.reason);
-    else request.signal.addEventListener('abort', () => abort.abort(request.signal!.reason), { once: true });
+  let detachSignal = (): void => undefined;
+  const signal = request.signal;
+  if (signal?.aborted) abort.abort(signal.reason);
+  else if (signal) {
+    const onAbort = (): void => abort.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    detachSignal = () => signal.removeEventListener('abort', onAbort);
   }
   return {
     request,
@@ -77,6 +83,7 @@ export function createRunState(request: ReloadRequest, root: Span, rootContext: 
     root,
     rootContext,
     abort,
+    detachSignal,
     stager: request.stager ?? createStager({ source: request.source }),
     diagnostics: [],
     changes: [],
