@@ -92,6 +92,8 @@ export class TargetsView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         item.tooltip = node.status ? `${node.target.url}\n${generationText(node.status)}${node.status.manifest ? ` · from ${node.status.manifest.name}` : ''}` : `${node.target.url}\n${node.error?.message ?? ''}`;
         item.iconPath = new vscode.ThemeIcon(node.status ? 'server' : 'debug-disconnect');
         item.contextValue = node.status ? 'target' : 'target.error';
+        // Without it, the row would be read out as its tooltip (the URL first).
+        item.accessibilityInformation = { label: `${node.target.name}, ${String(item.description)}` };
         return item;
       }
       case 'historyFolder': {
@@ -108,6 +110,7 @@ export class TargetsView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         item.tooltip = `${row.label} · ${row.description}\n${row.detail}\ntrace ${node.entry.traceId}`;
         item.iconPath = OUTCOME_ICONS[node.entry.outcome] ?? new vscode.ThemeIcon('circle-outline');
         item.contextValue = node.entry.outcome === 'Succeeded' && node.entry.serial !== null ? 'history.succeeded' : 'history';
+        item.accessibilityInformation = { label: `${row.label}, ${row.description}` };
         return item;
       }
       case 'info': {
