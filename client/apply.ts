@@ -86,7 +86,7 @@ async function chooseTargets(name: string, model: ManifestModel, configured: rea
   if (named.length > 0 && matching.length === named.length) return matching;
   const unknown = named.filter((n) => !configured.some((t) => t.name === n));
   const picked = await vscode.window.showQuickPick(
-    configured.map((target) => ({ label: target.name, description: target.url, picked: matching.includes(target) || (named.length === 0 && configured.length === 1), target })),
+    configured.map((target) => ({ label: target.name, description: target.url, picked: matching.includes(target) || configured.length === 1, target })),
     {
       canPickMany: true,
       title: `Apply ${name} to`,
