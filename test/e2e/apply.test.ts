@@ -227,3 +227,23 @@ e2e('the Reload Targets view shows the target\'s serial, what it serves and its 
   const rows2 = await rowsWithDepth(frame);
   assert.deepEqual(rows2.slice(0, 2), ['1 reload.target', '2 reload.rollback']);
 });
+
+e2e('the target\'s History lists the rollback and the apply, newest first; Open Trace on the apply shows the agent\'s spans of it', async () => {
+  const pane = '.pane:has(.pane-header[aria-label^="Reload Targets"])';
+  await session.page.locator(`${pane} .monaco-list-row`, { hasText: 'History' }).first().click();
+  const history = await waitFor('the history rows', async () => {
+    const rows = (await targetRows(session.page)).filter((r) => r.startsWith('serial '));
+    return rows.length === 2 ? rows : undefined;
+  }, 20_000);
+  assert.deepEqual(history.map((r) => r.replace(/, has actions$/, '')), ['serial 43, Succeeded · rollback to serial 0', 'serial 42, Succeeded · sentiment-2-1']);
+  const apply = session.page.locator(`${pane} .monaco-list-row`, { hasText: 'serial 42' }).first();
+  await apply.hover();
+  await apply.locator('.actions .action-label[aria-label^="Open Trace"]').click();
+  const frame = await timelineFrame(session.page, 'reload.apply sentiment-2-1');
+  await waitFor('the apply\'s spans in the timeline', async () => ((await rowsWithDepth(frame)).length === 10 ? true : undefined));
+  // Only the agent's spans: its apply is the root here (its parent, the extension's reload.target, is not in it).
+  const rows = await rowsWithDepth(frame);
+  assert.equal(rows[0], '1 reload.apply sentiment-2-1');
+  assert.deepEqual(rows.slice(1).map((r) => r.split(' ')[0]), ['2', '2', '2', '2', '2', '2', '2', '2', '2']);
+  assert.equal(await session.page.$eval('.editor-group-container .tab.active[aria-label^="Trace: "]', (t) => (t.textContent ?? '').trim()).catch(() => ''), 'Trace: apply serial 42 on staging');
+});
