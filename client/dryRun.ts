@@ -25,6 +25,8 @@ export async function dryRunDocument(context: CommandContext, arg: unknown): Pro
   }
   const name = path.basename(document.uri.path);
   context.results.clear(document.uri);
+  // An apply's answers describe another run: the dry run's results replace them.
+  context.applyResults.clear(document.uri);
   const version = document.version;
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();
