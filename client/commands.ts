@@ -3,37 +3,35 @@
  * a test keeps this table and package.json's `contributes.commands` equal. A failing command says
  * what failed in one line; the stack goes to the log only.
  */
+import { createRequire } from 'node:module';
 import * as vscode from 'vscode';
 import type { WorkspaceEdit } from 'vscode-languageclient/node';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../common/protocol';
+import { openApplyTrace } from './applyTrace';
 import type { CommandContext } from './context';
 import { dryRunDocument } from './dryRun';
+import type * as TargetActions from './targetActions';
 import { exportTrace, openTraceFile } from './traceActions';
-import { configuredTargets, setTargetToken } from './targets';
-import { requireTrust } from './trust';
+import { setTargetToken } from './targets';
+import { isTargetNode } from './targetsView';
 
 type Handler = (context: CommandContext, ...args: unknown[]) => unknown;
 
-/** Apply and Rollback show only with targets configured; the reload agent they talk to is not in this version. */
-const needsAgent = (what: string, action: 'apply' | 'rollback' | undefined) => () => {
-  if (action && !requireTrust(action)) return;
-  if (configuredTargets().length === 0) {
-    void vscode.window.showInformationMessage('Tracing Reload: no targets are configured. Add a reload agent to the "tracingReload.targets" setting.');
-    return;
-  }
-  void vscode.window.showWarningMessage(`Tracing Reload: ${what} needs the reload agent, which this version does not include yet. Use "Dry Run" to run a manifest locally.`);
-};
+/** Apply and Rollback live in their own bundle (dist/targetActions.js), loaded on first use: activation never parses it. */
+const targetActions = (context: CommandContext): typeof TargetActions => createRequire(__filename)(context.extension.asAbsolutePath('dist/targetActions.js')) as typeof TargetActions;
 
 export const COMMANDS: Record<(typeof CLIENT_COMMANDS)[keyof typeof CLIENT_COMMANDS], { title: string; run: Handler }> = {
   [CLIENT_COMMANDS.dryRun]: { title: 'Dry Run', run: (c, uri) => dryRunDocument(c, uri) },
-  [CLIENT_COMMANDS.apply]: { title: 'Apply…', run: needsAgent('Applying to a target', 'apply') },
-  [CLIENT_COMMANDS.rollback]: { title: 'Rollback…', run: needsAgent('Rolling back a target', 'rollback') },
+  [CLIENT_COMMANDS.apply]: { title: 'Apply…', run: (c, uri) => targetActions(c).applyDocument(c, uri) },
+  [CLIENT_COMMANDS.rollback]: { title: 'Rollback…', run: (c, arg) => targetActions(c).rollbackTarget(c, arg) },
   [CLIENT_COMMANDS.showTrace]: { title: 'Show Trace', run: (c, arg) => showTrace(c, arg) },
   [CLIENT_COMMANDS.openTraceFile]: { title: 'Open Trace File…', run: (_, uri) => openTraceFile(uri) },
   [CLIENT_COMMANDS.exportTrace]: { title: 'Export Trace…', run: (c) => exportLastTrace(c) },
   [CLIENT_COMMANDS.migrateWorkspace]: { title: 'Migrate All Manifests in the Workspace', run: (c) => migrateWorkspace(c) },
-  [CLIENT_COMMANDS.setTargetToken]: { title: 'Set Target Token…', run: (c) => setTargetToken(c.extension.secrets) },
-  [CLIENT_COMMANDS.refreshTargets]: { title: 'Refresh Targets', run: needsAgent('The targets view', undefined) },
+  [CLIENT_COMMANDS.setTargetToken]: { title: 'Set Target Token…', run: (c, arg) => setTargetToken(c.extension.secrets, typeof arg === 'string' ? arg : isTargetNode(arg) ? arg.target.name : undefined) },
+  [CLIENT_COMMANDS.refreshTargets]: { title: 'Refresh Targets', run: (c) => c.targets.refresh() },
+  [CLIENT_COMMANDS.rollbackToSerial]: { title: 'Roll Back to This Serial…', run: (c, row) => targetActions(c).rollbackTarget(c, row) },
+  [CLIENT_COMMANDS.openApplyTrace]: { title: 'Open Trace', run: (c, row) => openApplyTrace(c, row) },
 };
 
 /** Not in the palette: the language status item's "Show Log". */

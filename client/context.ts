@@ -1,9 +1,11 @@
-/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views, status and the dry runs' workers. */
+/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views, status, the targets view and the dry runs' workers. */
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ApplyResults } from './applyResults';
 import type { DryRunWorkers } from './dryRun/runner';
 import type { InlineResults } from './inlineResults';
 import type { ServerStatus } from './status';
+import type { TargetsView } from './targetsView';
 import type { TimelineViews } from './timelinePanel';
 import type { TraceStore } from './traces';
 
@@ -13,6 +15,10 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   traces: TraceStore;
   results: InlineResults;
+  /** An apply's ACK/NACK per change, inline. */
+  applyResults: ApplyResults;
+  /** The Reload Targets view. */
+  targets: TargetsView;
   timeline: TimelineViews;
   status: ServerStatus;
   /** The dry runs' worker threads. */

@@ -6,26 +6,14 @@
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { MIGRATE_ACTION_PREFIX, settingsFrom } from '../common/protocol';
+import { MIGRATE_ACTION_PREFIX } from '../common/protocol';
 import { languageIdForPath } from '../core/formats';
 import type { ReloadOutcome } from '../core/runtime/pipeline';
 import { renderTimeline } from '../core/tracing/timeline';
 import type { CommandContext } from './context';
+import { artifactRoots, targetDocument } from './documents';
 import { DryRunCancelled, DryRunCrashed, type DryRunResult } from './dryRun/runner';
 import { requireTrust } from './trust';
-
-async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
-  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg, true) : vscode.window.activeTextEditor?.document.uri;
-  if (!uri) return undefined;
-  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
-}
-
-/** The artifact roots setting, relative entries against the first workspace folder. */
-function artifactRoots(): string[] {
-  const roots = settingsFrom(vscode.workspace.getConfiguration('tracingReload')).artifactRoots;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return roots.map((root) => (path.isAbsolute(root) || folder === undefined ? root : path.join(folder, root)));
-}
 
 export async function dryRunDocument(context: CommandContext, arg: unknown): Promise<void> {
   if (!requireTrust('dryRun')) return;
@@ -37,6 +25,8 @@ export async function dryRunDocument(context: CommandContext, arg: unknown): Pro
   }
   const name = path.basename(document.uri.path);
   context.results.clear(document.uri);
+  // An apply's answers describe another run: the dry run's results replace them.
+  context.applyResults.clear(document.uri);
   const version = document.version;
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();

@@ -116,18 +116,19 @@ function tooltipFor(result: ChangeResult): vscode.MarkdownString {
 }
 
 /** Text from a run (messages may quote the manifest) shown literally in markdown, table cells included. */
-function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&').replace(/\r?\n/g, ' ');
 }
 
-function diagnosticAt(document: vscode.TextDocument, located: TextSpan | undefined, message: string, code: string): vscode.Diagnostic {
+/** A diagnostic on the first line of a located field (the start of the document when it was not found). */
+export function diagnosticAt(document: vscode.TextDocument, located: TextSpan | undefined, message: string, code: string, source = DRY_RUN_SOURCE, severity = vscode.DiagnosticSeverity.Error): vscode.Diagnostic {
   const at = located ?? { start: 0, end: 0 };
   // The field's first line: a multi-line object would underline the whole block.
   const start = document.positionAt(at.start);
   const end = document.positionAt(at.end);
   const range = new vscode.Range(start, end.line === start.line ? end : document.lineAt(start.line).range.end);
-  const diagnostic = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
-  diagnostic.source = DRY_RUN_SOURCE;
+  const diagnostic = new vscode.Diagnostic(range, message, severity);
+  diagnostic.source = source;
   diagnostic.code = code;
   return diagnostic;
 }

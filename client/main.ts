@@ -7,24 +7,35 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type Middleware, type ServerOptions } from 'vscode-languageclient/node';
 import { CLIENT_COMMANDS, settingsFrom } from '../common/protocol';
+import { ApplyResults } from './applyResults';
 import { registerCommands } from './commands';
 import type { CommandContext } from './context';
 import { DryRunWorkers } from './dryRun/runner';
 import { InlineResults } from './inlineResults';
 import { ServerStatus } from './status';
 import { trackTargets } from './targets';
+import { TargetsView } from './targetsView';
 import { exportTrace, revealChange } from './traceActions';
 import { TraceStore } from './traces';
 import { TimelineViews } from './timelinePanel';
 
 const LANGUAGES = ['reload-manifest', 'mcp-context'];
 
-/** In Restricted Mode the Dry Run lens says it is disabled (running it says why and offers to trust the workspace). */
+/** Lenses that run something, and how they read in Restricted Mode (running one says why it is disabled and offers to trust the workspace). */
+const RESTRICTED_LENS_TITLES: Record<string, string> = {
+  [CLIENT_COMMANDS.dryRun]: '$(shield) Dry Run (disabled in Restricted Mode)',
+  [CLIENT_COMMANDS.apply]: '$(shield) Apply… (disabled in Restricted Mode)',
+  [CLIENT_COMMANDS.rollback]: '$(shield) Rollback… (disabled in Restricted Mode)',
+};
+
 const middleware: Middleware = {
   provideCodeLenses: async (document, token, next) => {
     const lenses = await next(document, token);
     if (vscode.workspace.isTrusted || !lenses) return lenses;
-    for (const lens of lenses) if (lens.command?.command === CLIENT_COMMANDS.dryRun) lens.command.title = '$(shield) Dry Run (disabled in Restricted Mode)';
+    for (const lens of lenses) {
+      const title = lens.command && RESTRICTED_LENS_TITLES[lens.command.command];
+      if (title) lens.command!.title = title;
+    }
     return lenses;
   },
 };
@@ -59,11 +70,13 @@ export function activate(extension: vscode.ExtensionContext): void {
     log,
     traces: new TraceStore(extension.storageUri ?? extension.globalStorageUri, log),
     results: new InlineResults(),
+    applyResults: new ApplyResults(),
+    targets: new TargetsView(extension.secrets, log),
     timeline,
     status: new ServerStatus(client, log),
     workers: new DryRunWorkers({ workerFile: extension.asAbsolutePath(path.join('dist', 'dryRunWorker.js')) }),
   };
-  extension.subscriptions.push(log, context.results, context.status, context.workers, ...timeline.register(), ...registerCommands(context), trackTargets(), {
+  extension.subscriptions.push(log, context.results, context.applyResults, context.targets, context.status, context.workers, ...timeline.register(), ...registerCommands(context), trackTargets(), {
     // Stops the server (shutdown, exit) when the extension is deactivated.
     dispose: () => void client.stop().catch((e: unknown) => log.warn(`Stopping the language server: ${(e as Error).message}`)),
   });

@@ -67,19 +67,27 @@ export class TraceStore {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** Keeps a run's trace as the last one, and a copy in storage (one per manifest) for restoring its timeline. */
-  async keepRun(trace: TraceData, manifestUri: vscode.Uri): Promise<ShownTrace> {
+  /** Keeps a run's trace as the last one, and a copy in storage (one per manifest and kind of run) for restoring its timeline. */
+  async keepRun(trace: TraceData, manifestUri: vscode.Uri, run: 'dryRun' | 'apply' = 'dryRun'): Promise<ShownTrace> {
     const title = path.basename(manifestUri.path);
-    const shown: ShownTrace = { trace, title, manifestUri };
+    return this.keep({ trace, title, manifestUri }, `${title.replace(/[^\w.-]/g, '_')}${run === 'apply' ? '-apply' : ''}-${hashOf(manifestUri.toString())}`);
+  }
+
+  /** Keeps a trace that is not a manifest's (a rollback's, an apply's from a target's history) as the last one, stored under its title. */
+  async keepTrace(trace: TraceData, title: string): Promise<ShownTrace> {
+    return this.keep({ trace, title }, `${title.replace(/[^\w.-]/g, '_').slice(0, 60)}-${hashOf(title)}`);
+  }
+
+  private async keep(shown: ShownTrace, name: string): Promise<ShownTrace> {
     if (this.storage) {
       const folder = vscode.Uri.joinPath(this.storage, 'traces');
-      const file = vscode.Uri.joinPath(folder, `${title.replace(/[^\w.-]/g, '_')}-${hashOf(manifestUri.toString())}.otlp.json`);
+      const file = vscode.Uri.joinPath(folder, `${name}.otlp.json`);
       try {
         await vscode.workspace.fs.createDirectory(folder);
-        await writeJsonFile(file, prettyJsonText(toOtlpJsonStream(trace)));
+        await writeJsonFile(file, prettyJsonText(toOtlpJsonStream(shown.trace)));
         shown.uri = file;
       } catch (error) {
-        this.log.warn(`The trace of ${title} is not stored (its timeline will not come back after a window reload): ${(error as Error).message}`);
+        this.log.warn(`The trace of ${shown.title} is not stored (its timeline will not come back after a window reload): ${(error as Error).message}`);
       }
     }
     this.last = shown;

@@ -3,7 +3,10 @@
  * settings shape. Declared once here; the client imports this file.
  */
 
-/** Commands the client contributes (DESIGN.md §7); code lenses invoke them with the document URI. */
+/**
+ * Commands the client contributes: those of DESIGN.md §7 (code lenses invoke them with the document
+ * URI) and the Reload Targets view's row actions (invoked with the row; not in the palette).
+ */
 export const CLIENT_COMMANDS = {
   dryRun: 'tracingReload.dryRun',
   apply: 'tracingReload.apply',
@@ -14,6 +17,8 @@ export const CLIENT_COMMANDS = {
   migrateWorkspace: 'tracingReload.migrateWorkspace',
   setTargetToken: 'tracingReload.setTargetToken',
   refreshTargets: 'tracingReload.refreshTargets',
+  rollbackToSerial: 'tracingReload.rollbackToSerial',
+  openApplyTrace: 'tracingReload.openApplyTrace',
 } as const;
 
 /** Commands the server executes (`workspace/executeCommand`). */

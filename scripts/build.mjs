@@ -29,6 +29,8 @@ async function replaceFile(path, contents, mode = 0o644) {
 
 const results = await Promise.all([
   build({ ...common, entryPoints: ['client/main.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+  // Apply and Rollback (the validator, the OpenTelemetry SDK, fleets): loaded by the extension on first use.
+  build({ ...common, entryPoints: ['client/targetActions.ts'], outfile: 'dist/targetActions.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
   // The extension's dry run runs on a worker thread (client/dryRun/runner.ts starts it).
   build({ ...common, entryPoints: ['client/dryRun/worker.ts'], outfile: 'dist/dryRunWorker.js' }),

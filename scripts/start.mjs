@@ -1,6 +1,7 @@
 // `npm start`: the product as a user meets it. Builds and packages the extension (production),
-// installs code-server on first use, installs the fresh .vsix into a persistent profile and opens
-// VS Code (in the browser) on examples/, trusted so Dry Run works. Ctrl+C stops it.
+// installs code-server on first use, installs the fresh .vsix into a persistent profile, starts a
+// local reload agent (`reloadctl agent`, its state in the profile) configured as the target "local",
+// and opens VS Code (in the browser) on examples/, trusted so Dry Run and Apply work. Ctrl+C stops both.
 //
 //   npm start [-- --port <n>] [-- --profile <dir>]     (or PORT=<n>)
 //
@@ -12,6 +13,7 @@ import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { applyEdits, modify, parse } from 'jsonc-parser';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
@@ -75,8 +77,37 @@ if (!existsSync(settings)) {
 }
 execFileSync(CODE_SERVER_BIN, ['--install-extension', vsix, '--force', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env });
 
-// The local reload agent (`reloadctl agent`) will start here, before VS Code, as the default
-// target of this profile; it is not part of this version.
+step('Starting a local reload agent (reloadctl agent) …');
+const agentLogFile = join(profile, 'agent.log');
+const agentLog = openSync(agentLogFile, 'a');
+const agentPort = await portToUse(0);
+// Its state (generations, history, blobs) stays in the profile; it reads artifacts from examples/ too.
+const agent = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'agent', '--port', String(agentPort), '--state-dir', join(profile, 'agent-state'), '--artifact-root', folder], { cwd: ROOT, stdio: ['ignore', agentLog, agentLog] });
+const agentUrl = `http://${HOST}:${agentPort}`;
+// However this script ends, the agent ends with it.
+process.on('exit', () => {
+  if (agent.exitCode === null) agent.kill('SIGTERM');
+});
+const agentDeadline = Date.now() + 30_000;
+for (;;) {
+  if (agent.exitCode !== null) {
+    console.error(`The reload agent exited (code ${agent.exitCode}); its log: ${agentLogFile}`);
+    process.exit(1);
+  }
+  const response = await fetch(`${agentUrl}/reload/v1/status`).catch(() => undefined);
+  if (response?.ok) break;
+  if (Date.now() > agentDeadline) {
+    console.error(`The reload agent did not answer on ${agentUrl} within 30 s; its log: ${agentLogFile}`);
+    agent.kill('SIGTERM');
+    process.exit(1);
+  }
+  await new Promise((done) => setTimeout(done, 200));
+}
+// The target "local" in the profile's settings points at this agent (its port changes per start); other targets stay.
+const text = readFileSync(settings, 'utf8');
+const targets = (parse(text)?.['tracingReload.targets'] ?? []).filter((t) => t?.name !== 'local');
+const edits = modify(text, ['tracingReload.targets'], [{ name: 'local', url: agentUrl }, ...targets], { formattingOptions: { insertSpaces: true, tabSize: 2 } });
+writeFileSync(settings, applyEdits(text, edits));
 
 const port = await portToUse(requestedPort);
 const logFile = join(profile, 'code-server.log');
@@ -99,7 +130,7 @@ const codeServer = spawn(
 );
 
 let stopping = false;
-/** Stops code-server and everything it started (its process group), then exits. */
+/** Stops the agent, code-server and everything it started (its process group), then exits. */
 function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -123,7 +154,7 @@ function stop(code) {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    console.log('\nStopping code-server …');
+    console.log('\nStopping code-server and the reload agent …');
     stop(0);
   });
 }
@@ -146,5 +177,6 @@ for (;;) {
 }
 if (!stopping) {
   console.log(`\nTracing Reload is running in VS Code at http://${HOST}:${port}/?folder=${encodeURIComponent(folder)}`);
-  console.log(`(code-server's log: ${logFile}; Ctrl+C stops it)`);
+  console.log(`The reload agent "local" (tracingReload.targets) is at ${agentUrl}; its log: ${agentLogFile}`);
+  console.log(`(code-server's log: ${logFile}; Ctrl+C stops both)`);
 }

@@ -32,6 +32,7 @@ export const VSIX_FILES = [
   'extension/dist/ort-wasm-simd-threaded.mjs',
   'extension/dist/ort-wasm-simd-threaded.wasm',
   'extension/dist/server.js',
+  'extension/dist/targetActions.js',
   ...WEBVIEW_FILES,
   'extension/images/icon.png',
   'extension/language-configuration.json',

@@ -7,7 +7,7 @@ import { ROOT } from '../support/fixtures';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
-test('package.json contributes exactly the commands of DESIGN.md §7, in the Tracing Reload category', () => {
+test('package.json contributes exactly the commands of DESIGN.md §7 and the Reload Targets rows\' actions, in the Tracing Reload category', () => {
   const contributed = manifest.contributes.commands.map((c: { command: string; category: string }) => [c.command, c.category]);
   assert.deepEqual(contributed.map(([id]: string[]) => id).sort(), Object.values(CLIENT_COMMANDS).sort());
   assert.ok(contributed.every(([, category]: string[]) => category === 'Tracing Reload'));
@@ -47,4 +47,25 @@ test('Apply, Rollback and the target commands show in the palette only while tar
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(manifest.activationEvents, ['onWebviewPanel:tracingReload.timeline'], 'a timeline restored after a window reload activates the extension');
   assert.deepEqual(manifest.contributes.customEditors.map((e: { viewType: string; selector: { filenamePattern: string }[] }) => [e.viewType, e.selector.map((s) => s.filenamePattern)]), [['tracingReload.traceFile', ['*.otlp.json', '*.trace.json']]]);
+});
+
+test('the Reload Targets view is in the Explorer while targets are configured; its rows offer Rollback, Open Trace and Roll Back to This Serial, which the palette does not list', () => {
+  assert.deepEqual(manifest.contributes.views, { explorer: [{ id: 'tracingReload.targets', name: 'Reload Targets', when: 'tracingReload.hasTargets', icon: '$(server)' }] });
+  // The view's id is the one the client creates its tree view with.
+  assert.match(readFileSync(join(ROOT, 'client', 'targetsView.ts'), 'utf8'), /TARGETS_VIEW_ID = 'tracingReload\.targets'/);
+  const rows = manifest.contributes.menus['view/item/context'].map((m: { command: string; when: string; group: string }) => [m.command, m.when, m.group]);
+  assert.deepEqual(rows, [
+    [CLIENT_COMMANDS.rollback, 'view == tracingReload.targets && viewItem == target', 'inline'],
+    [CLIENT_COMMANDS.rollback, 'view == tracingReload.targets && viewItem == target', '1_target@1'],
+    [CLIENT_COMMANDS.setTargetToken, 'view == tracingReload.targets && viewItem =~ /^target/', '1_target@2'],
+    [CLIENT_COMMANDS.openApplyTrace, 'view == tracingReload.targets && viewItem =~ /^history/', 'inline'],
+    [CLIENT_COMMANDS.openApplyTrace, 'view == tracingReload.targets && viewItem =~ /^history/', '1_history@1'],
+    [CLIENT_COMMANDS.rollbackToSerial, 'view == tracingReload.targets && viewItem == history.succeeded', '1_history@2'],
+  ]);
+  const palette = new Map<string, string>(manifest.contributes.menus.commandPalette.map((m: { command: string; when: string }) => [m.command, m.when]));
+  assert.equal(palette.get(CLIENT_COMMANDS.rollbackToSerial), 'false');
+  assert.equal(palette.get(CLIENT_COMMANDS.openApplyTrace), 'false');
+  // The context values the menus test are the ones the view gives its rows.
+  const view = readFileSync(join(ROOT, 'client', 'targetsView.ts'), 'utf8');
+  for (const value of ["'target'", "'target.error'", "'history.succeeded'", "'history'"]) assert.ok(view.includes(value), value);
 });
