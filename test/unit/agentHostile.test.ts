@@ -4,8 +4,8 @@
  * idempotency key table over time. Real agent processes on 127.0.0.1 (the key table: in process).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,6 +65,79 @@ test('a DSSE envelope whose payload is not base64 is refused (422 at /payload) o
   assert.equal(answer.body.pointer, '/payload');
   assert.equal(answer.body.detail, 'The envelope\'s payload is not base64: a DSSE envelope carries the manifest base64-encoded (reloadctl apply --key makes one).');
   assert.deepEqual((await agentRequest(agent.url, '/reload/v1/history')).body, []);
+});
+
+test('links planted in the state folder are never followed: state.json, a snapshot or a subfolder as a link stops the start with a clear message that quotes nothing', TIMEOUT, async (t) => {
+  const outside = tempDir(t, 'agent-outside-');
+  const secret = join(outside, 'passwd');
+  writeFileSync(secret, 'root:x:0:0:SECRET-IN-FILE:/root:/bin/bash\n');
+
+  const linkedState = tempDir(t);
+  symlinkSync(secret, join(linkedState, 'state.json'));
+  await assert.rejects(startAgentProcess(t, { stateDir: linkedState }), (error: Error) => {
+    assert.match(error.message, new RegExp(`reloadctl agent: ${join(linkedState, 'state.json')} is a symbolic link: the agent never follows links in its state folder; remove it\\.\\n`));
+    assert.doesNotMatch(error.message, /root:x|SECRET/);
+    return true;
+  });
+
+  // A snapshot named by state.json, planted as a link.
+  const linkedSnapshot = tempDir(t);
+  const first = await startAgentProcess(t, { stateDir: linkedSnapshot });
+  const applied = await post(first.url, '/reload/v1/applies', configManifest(5));
+  assert.equal(applied.status, 202);
+  for (let i = 0; i < 100 && (await agentRequest(first.url, '/reload/v1/status')).body.serial !== 5; i++) await new Promise((r) => setTimeout(r, 50));
+  await first.stop();
+  rmSync(join(linkedSnapshot, 'generations', '5.json'));
+  symlinkSync(secret, join(linkedSnapshot, 'generations', '5.json'));
+  await assert.rejects(startAgentProcess(t, { stateDir: linkedSnapshot }), (error: Error) => {
+    assert.match(error.message, new RegExp(`reloadctl agent: ${join(linkedSnapshot, 'generations', '5.json')} cannot be read \\(${join(linkedSnapshot, 'generations', '5.json')} is a symbolic link: the agent never follows links in its state folder; remove it\\)\\.\\n`));
+    assert.doesNotMatch(error.message, /root:x|SECRET/);
+    return true;
+  });
+
+  // A folder of the state as a link elsewhere: every write would land there.
+  for (const sub of ['generations', 'applies', 'blobs']) {
+    const linkedFolder = tempDir(t);
+    const elsewhere = tempDir(t, 'agent-elsewhere-');
+    symlinkSync(elsewhere, join(linkedFolder, sub));
+    await assert.rejects(startAgentProcess(t, { stateDir: linkedFolder }), new RegExp(`reloadctl agent: ${join(linkedFolder, sub)} is a symbolic link: the agent never follows links in its state folder; remove it\\.\\n`));
+    assert.deepEqual(readdirSync(elsewhere), []);
+  }
+
+  // Truncated state: refused, and the text is not quoted.
+  const truncated = tempDir(t);
+  writeFileSync(join(truncated, 'state.json'), '{"format":1,"serial":3,"history":[{"name":"SECRET-NAME');
+  await assert.rejects(startAgentProcess(t, { stateDir: truncated }), (error: Error) => {
+    assert.match(error.message, new RegExp(`reloadctl agent: ${join(truncated, 'state.json')} is not the agent's state \\(not valid JSON\\): restore it from a backup, or start with an empty --state-dir\\.\\n`));
+    assert.doesNotMatch(error.message, /SECRET/);
+    return true;
+  });
+});
+
+test('links planted among apply records and blobs are ignored: an apply record as a link reads as unknown; a blob as a link is not held, and an upload replaces the link', TIMEOUT, async (t) => {
+  const outside = tempDir(t, 'agent-outside-');
+  const dir = tempDir(t);
+  const id = randomUUID();
+  writeFileSync(join(outside, 'status.json'), JSON.stringify({ id, secret: 'SECRET-FROM-OUTSIDE' }));
+  mkdirSync(join(dir, 'applies'));
+  symlinkSync(join(outside, 'status.json'), join(dir, 'applies', `${id}.json`));
+  const bytes = Buffer.from('the blob the agent should hold\n');
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  const other = join(outside, 'other-bytes');
+  writeFileSync(other, 'OTHER BYTES');
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  symlinkSync(other, join(dir, 'blobs', 'sha256', hex));
+
+  const agent = await startAgentProcess(t, { stateDir: dir });
+  const record = await agentRequest(agent.url, `/reload/v1/applies/${id}`);
+  assert.equal(record.status, 404);
+  assert.equal(record.body.detail, `No apply ${id} on this target.`);
+  assert.equal((await agentRequest(agent.url, `/reload/v1/blobs/sha256:${hex}`, { method: 'HEAD' })).status, 404);
+  const put = await agentRequest(agent.url, `/reload/v1/blobs/sha256:${hex}`, { method: 'PUT', body: bytes });
+  assert.equal(put.status, 201);
+  assert.equal(lstatSync(join(dir, 'blobs', 'sha256', hex)).isFile(), true);
+  assert.deepEqual(readFileSync(join(dir, 'blobs', 'sha256', hex)), bytes);
+  assert.equal(readFileSync(other, 'utf8'), 'OTHER BYTES');
 });
 
 test('the idempotency keys kept in memory are bounded like the durable table: a key past its retention is dropped when the next apply starts', TIMEOUT, async (t) => {
