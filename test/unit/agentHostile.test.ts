@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { agentRequest, startAgentProcess } from '../support/agentProcess';
+import { agentWorkspace, reloadManifest } from '../support/agentManifests';
 import { ReloadAgent } from '../../agent/agent';
 import { AgentMetrics } from '../../agent/metrics';
+import { defaultMaxConnections } from '../../agent/http';
 import { MAX_KEYS } from '../../agent/state';
 
 const TIMEOUT = { timeout: 90_000 };
@@ -138,6 +141,39 @@ test('links planted among apply records and blobs are ignored: an apply record a
   assert.equal(lstatSync(join(dir, 'blobs', 'sha256', hex)).isFile(), true);
   assert.deepEqual(readFileSync(join(dir, 'blobs', 'sha256', hex)), bytes);
   assert.equal(readFileSync(other, 'utf8'), 'OTHER BYTES');
+});
+
+test('a flood of idle connections cannot take the descriptors a running apply needs: past the bound they are closed, and the apply is recorded', TIMEOUT, async (t) => {
+  assert.equal(defaultMaxConnections('Max open files            1024                 4096                 files\n'), 896);
+  assert.equal(defaultMaxConnections('Max open files            100                  100                  files\n'), 16);
+  assert.equal(defaultMaxConnections('Max open files            unlimited            unlimited            files\n'), 4096);
+  const ws = agentWorkspace(t);
+  const agent = await startAgentProcess(t, { stateDir: tempDir(t), args: ['--artifact-root', ws], fdLimit: 200 });
+  assert.equal(agent.logs.find((line) => line.msg === 'listening')?.max_connections, 72);
+  const port = Number(new URL(agent.url).port);
+  const sockets: Socket[] = [];
+  t.after(() => sockets.forEach((s) => s.destroy()));
+  const started = await post(agent.url, '/reload/v1/applies', reloadManifest(ws, { serial: 1, probe: { expect: 'ok' } }));
+  assert.equal(started.status, 202);
+  // While the model loads, 300 connections are opened and held (no request: no token needed).
+  let closed = 0;
+  await Promise.all(
+    Array.from({ length: 300 }, () => new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => resolve());
+      socket.on('error', () => resolve());
+      socket.on('close', () => closed++);
+      sockets.push(socket);
+    })),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!agent.logs.some((line) => /^apply |state could not be written/.test(String(line.msg))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(agent.logs.filter((line) => line.level === 'error'), []);
+  assert.equal(agent.logs.find((line) => String(line.msg).startsWith('apply '))?.msg, 'apply succeeded');
+  assert.ok(closed >= 300 - 72, `${closed} connections were closed`);
+  sockets.forEach((s) => s.destroy());
+  for (let i = 0; i < 100 && (await agentRequest(agent.url, '/reload/v1/history').catch(() => undefined)) === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+  const history = await agentRequest(agent.url, '/reload/v1/history');
+  assert.deepEqual(history.body.map((h: { serial: number; outcome: string }) => [h.serial, h.outcome]), [[1, 'Succeeded']]);
 });
 
 test('the idempotency keys kept in memory are bounded like the durable table: a key past its retention is dropped when the next apply starts', TIMEOUT, async (t) => {
