@@ -24,15 +24,17 @@ import { markFailed } from '../core/tracing/spans';
 import { validateManifest } from '../core/validate';
 import type { PatchOperation } from '../core/jsonPatch';
 import { deserializeSession, serializeSession, updateSession, type SerializedSession, type SessionState } from '../core/runtime/sessions';
-import { isEnvelope, openEnvelope } from '../node/dsse';
+import { isBase64, isEnvelope, openEnvelope } from '../node/dsse';
 import { nodeArtifactSource } from '../node/fileHost';
 import type { HttpFetchLimits } from '../node/httpFetch';
 import { BlobStore } from './blobs';
+import { nestsDeeperThan } from './json';
+import { MAX_DEPTH } from '../core/jsonc/parse';
 import type { Logger } from './log';
 import type { AgentMetrics } from './metrics';
 import { faultPoint } from './faults';
 import { restoreGeneration, snapshotOf, type GenerationSnapshot } from './snapshot';
-import { KEY_RETENTION_MS, StateStore, type IdempotencyRecord } from './state';
+import { KEY_RETENTION_MS, MAX_KEYS, StateStore, type IdempotencyRecord } from './state';
 
 export const SERVICE_NAME = 'reload-agent';
 
@@ -373,6 +375,7 @@ export class ReloadAgent {
     if (isEnvelope(parsed)) {
       if (trusted.length === 0) {
         // Without trusted keys nothing is verified: the payload is applied as if sent plain.
+        if (!isBase64(parsed.payload)) throw new ProblemError('invalid-manifest', 422, 'The envelope\'s payload is not base64: a DSSE envelope carries the manifest base64-encoded (reloadctl apply --key makes one).', { pointer: '/payload' });
         const payload = Buffer.from(parsed.payload, 'base64');
         return { text: payload.toString('utf8'), payloadDigest: digestOf(payload) };
       }
@@ -427,7 +430,14 @@ export class ReloadAgent {
     const live: LiveApply = { status, before: this.runtime.active, listeners: new Set(), done: Promise.resolve() };
     this.running = live;
     this.live.set(status.id, live);
-    this.keys.set(`${route} ${key}`, { key, route, payload, id: status.id, at: this.now().getTime() });
+    const now = this.now().getTime();
+    this.keys.delete(`${route} ${key}`);
+    this.keys.set(`${route} ${key}`, { key, route, payload, id: status.id, at: now });
+    // The same bound as the durable table: oldest first (insertion order), and none past its retention.
+    for (const [name, record] of this.keys) {
+      if (this.keys.size <= MAX_KEYS && now - record.at <= KEY_RETENTION_MS) break;
+      this.keys.delete(name);
+    }
     return live;
   }
 
@@ -684,7 +694,9 @@ export function digestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** A body as JSON; undefined when it is not JSON or nests deeper than a manifest may (its validation then says why). */
 function parseJson(body: Buffer): unknown {
+  if (nestsDeeperThan(body, MAX_DEPTH)) return undefined;
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { syncFolder, tempPathFor, removeLeftovers } from './durable';
+import { dirname, join } from 'node:path';
+import { PlantedFileError, stateFolder, syncFolder, tempPathFor, removeLeftovers } from './durable';
 
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
@@ -29,9 +29,15 @@ export class BlobStore {
   }
 
   async open(): Promise<void> {
-    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
+    try {
+      await stateFolder(dirname(this.folder));
+      await stateFolder(this.folder);
+    } catch (error) {
+      throw error instanceof PlantedFileError ? new Error(`${error.message}.`) : error;
+    }
     await removeLeftovers(this.folder);
-    for (const name of await fs.readdir(this.folder)) if (/^[0-9a-f]{64}$/.test(name)) this.known.add(`sha256:${name}`);
+    // Only regular files are blobs: a link planted in the folder is never followed (nor reported as held).
+    for (const entry of await fs.readdir(this.folder, { withFileTypes: true })) if (entry.isFile() && /^[0-9a-f]{64}$/.test(entry.name)) this.known.add(`sha256:${entry.name}`);
   }
 
   has(digest: string): boolean {
@@ -87,7 +93,8 @@ export class BlobStore {
   async read(digest: string): Promise<Uint8Array> {
     const path = this.pathOf(digest);
     if (!path) throw new Error(`the agent has no blob ${digest}`);
-    const bytes = await fs.readFile(path);
+    const handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const bytes = await handle.readFile().finally(() => handle.close());
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (actual !== digest) throw new Error(`the blob ${path} is damaged: its bytes hash to ${actual}`);
     return bytes;

@@ -39,6 +39,38 @@ export async function writeDurably(path: string, data: string | Uint8Array, befo
   await syncFolder(dirname(path));
 }
 
+/** A state file that is a link, or not a regular file: it was planted, not written by the agent. */
+export class PlantedFileError extends Error {}
+
+/**
+ * Reads a file of the state folder, never following a link (O_NOFOLLOW): undefined when it does
+ * not exist, PlantedFileError when it is a link or not a regular file.
+ */
+export async function readStateFile(path: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new PlantedFileError(`${path} is a symbolic link: the agent never follows links in its state folder; remove it`);
+    throw error;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new PlantedFileError(`${path} is not a regular file: remove it`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates a folder of the state (0700) and checks that it is one: a link planted in its place would send every write elsewhere. */
+export async function stateFolder(path: string): Promise<void> {
+  await fs.mkdir(path, { recursive: true, mode: 0o700 });
+  const stat = await fs.lstat(path);
+  if (!stat.isDirectory()) throw new PlantedFileError(`${path} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: the agent never follows links in its state folder; remove it`);
+}
+
 /** Makes the folder's entries (a rename, a new file) durable. */
 export async function syncFolder(folder: string): Promise<void> {
   const handle = await fs.open(folder, constants.O_RDONLY | constants.O_DIRECTORY);

@@ -4,6 +4,7 @@
  * content-addressed blob uploads, Prometheus metrics and the Open Inference Protocol.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { messageOf } from '../core/errors';
 import { API_PREFIX, FINAL_PHASES, PROBLEM_BASE, type ApplyEvent, type ProblemKind } from '../core/target/api';
@@ -26,6 +27,8 @@ const HEARTBEAT_MS = 15_000;
 export interface HttpOptions {
   token?: string;
   mcp?: McpService;
+  /** Connections held at once at most; past it new ones are closed at once (default: from the open-file limit). */
+  maxConnections?: number;
   maxBlobBytes?: number;
   log: Logger;
   metrics: AgentMetrics;
@@ -69,7 +72,31 @@ export function createAgentServer(agent: ReloadAgent, options: HttpOptions): Ser
   // An idle socket (no bytes either way) for a minute is closed; event streams send heartbeats.
   server.timeout = 60_000;
   server.maxHeadersCount = 100;
+  server.maxConnections = options.maxConnections ?? defaultMaxConnections();
   return server;
+}
+
+/** File descriptors kept for the state folder, blobs, artifacts and the model engine, whatever the clients hold. */
+const RESERVED_FILES = 128;
+
+/**
+ * Connections held at most: the open-file limit less RESERVED_FILES (16 to 4096). Without a bound,
+ * idle connections (anyone can open them: inference needs no token) take every descriptor and the
+ * durable writes of a running apply fail with EMFILE.
+ */
+export function defaultMaxConnections(limitsText?: string): number {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return 1024;
+    }
+  }
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(text)?.[1];
+  if (soft === undefined) return 1024;
+  const limit = soft === 'unlimited' ? Infinity : Number(soft);
+  return Math.max(16, Math.min(4096, limit - RESERVED_FILES));
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -8,11 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DType, TensorData } from '../core/runtime/modelEngine';
 import { ModelNotServedError } from '../core/runtime/runtime';
 import type { ReloadAgent } from './agent';
+import { nestsDeeperThan } from './json';
 import type { AgentMetrics } from './metrics';
 
 const MAX_INFER_BYTES = 8 * 1024 * 1024;
 /** Elements per input tensor at most (the product of its shape). */
 const MAX_ELEMENTS = 4 * 1024 * 1024;
+/** Nesting of an input's data at most. */
+const MAX_DATA_DEPTH = 32;
 
 const TO_OIP: Record<string, string> = {
   float32: 'FP32', float16: 'FP16', float64: 'FP64', int8: 'INT8', int16: 'INT16', int32: 'INT32', int64: 'INT64',
@@ -124,7 +127,7 @@ function flatten(data: unknown[], limit: number): unknown[] {
     }
     const item = top.items[top.index++];
     if (Array.isArray(item)) {
-      if (stack.length > 32) throw new InferError(400, 'data is nested too deeply');
+      if (stack.length > MAX_DATA_DEPTH) throw new InferError(400, 'data is nested too deeply');
       stack.push({ items: item, index: 0 });
     } else {
       out.push(item);
@@ -146,8 +149,11 @@ function readJson(request: IncomingMessage): Promise<unknown> {
     });
     request.on('end', () => {
       if (refused) return reject(new InferError(413, `the body is over ${MAX_INFER_BYTES} bytes`));
+      const body = Buffer.concat(chunks);
+      // {"inputs": [{"data": …}]} around data nested at most MAX_DATA_DEPTH deep.
+      if (nestsDeeperThan(body, MAX_DATA_DEPTH + 4)) return reject(new InferError(400, 'data is nested too deeply'));
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        resolve(JSON.parse(body.toString('utf8')));
       } catch {
         reject(new InferError(400, 'the body is not JSON'));
       }

@@ -52,7 +52,7 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  options.log('info', 'listening', { url, serial: agent.store.state.serial, token: options.token !== undefined, trust_keys: options.trustKeys.length });
+  options.log('info', 'listening', { url, serial: agent.store.state.serial, token: options.token !== undefined, trust_keys: options.trustKeys.length, max_connections: server.maxConnections });
   return {
     url,
     agent,

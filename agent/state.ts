@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplyStatus, HistoryEntry } from '../core/target/api';
-import { removeLeftovers, writeDurably } from './durable';
+import { PlantedFileError, readStateFile, removeLeftovers, stateFolder, writeDurably } from './durable';
 import { faultPoint } from './faults';
 import type { GenerationSnapshot } from './snapshot';
 
@@ -54,6 +54,17 @@ const EMPTY: DurableState = { format: 1, serial: 0, generation: 0, active: 0, hi
 
 export class StateError extends Error {}
 
+function planted(error: unknown): never {
+  throw error instanceof PlantedFileError ? new StateError(`${error.message}.`) : error;
+}
+
+/** Why a state file cannot be read, never quoting it (JSON.parse's message quotes the text it failed on). */
+function reasonOf(error: unknown): string {
+  if (error instanceof SyntaxError) return 'not valid JSON';
+  if (error instanceof PlantedFileError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class StateStore {
   private current: DurableState = structuredClone(EMPTY);
   private writing: Promise<void> = Promise.resolve();
@@ -66,23 +77,21 @@ export class StateStore {
 
   /** Reads the state (a fresh folder starts empty); applies cut short by a crash become `Interrupted`. Returns how many. */
   async open(now: () => Date): Promise<number> {
-    for (const sub of ['', 'generations', 'applies']) {
-      await fs.mkdir(join(this.dir, sub), { recursive: true, mode: 0o700 });
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await removeLeftovers(this.dir);
+    for (const sub of ['generations', 'applies']) {
+      await stateFolder(join(this.dir, sub)).catch(planted);
       await removeLeftovers(join(this.dir, sub));
     }
-    let text: string | undefined;
-    try {
-      text = await fs.readFile(join(this.dir, 'state.json'), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const path = join(this.dir, 'state.json');
+    const text = await readStateFile(path).catch(planted);
     if (text !== undefined) {
       try {
         const parsed = JSON.parse(text) as DurableState;
         if (parsed.format !== 1 || !Array.isArray(parsed.history) || !Array.isArray(parsed.keys)) throw new Error('unknown format');
         this.current = parsed;
       } catch (error) {
-        throw new StateError(`${join(this.dir, 'state.json')} is not the agent's state (${error instanceof Error ? error.message : String(error)}): restore it from a backup, or start with an empty --state-dir.`);
+        throw new StateError(`${path} is not the agent's state (${reasonOf(error)}): restore it from a backup, or start with an empty --state-dir.`);
       }
     }
     const interrupted = this.current.history.filter((entry) => entry.outcome === 'Pending');
@@ -122,10 +131,10 @@ export class StateStore {
 
   async readSnapshot(serial: number): Promise<GenerationSnapshot | undefined> {
     try {
-      return JSON.parse(await fs.readFile(this.snapshotPath(serial), 'utf8')) as GenerationSnapshot;
+      const text = await readStateFile(this.snapshotPath(serial));
+      return text === undefined ? undefined : (JSON.parse(text) as GenerationSnapshot);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new StateError(`${this.snapshotPath(serial)} cannot be read (${error instanceof Error ? error.message : String(error)}).`);
+      throw new StateError(`${this.snapshotPath(serial)} cannot be read (${reasonOf(error)}).`);
     }
   }
 
@@ -135,12 +144,15 @@ export class StateStore {
 
   async readApply(id: string): Promise<ApplyStatus | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    let text: string | undefined;
     try {
-      return JSON.parse(await fs.readFile(this.applyPath(id), 'utf8')) as ApplyStatus;
+      text = await readStateFile(this.applyPath(id));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // A planted link is never followed: the apply reads as unknown.
+      if (error instanceof PlantedFileError) return undefined;
       throw error;
     }
+    return text === undefined ? undefined : (JSON.parse(text) as ApplyStatus);
   }
 
   private snapshotPath(serial: number): string {

@@ -110,6 +110,18 @@ export function syntaxDiagnostics(text: string, problems: readonly SyntaxProblem
  * quadratic for a document with thousands of syntax warnings).
  */
 export function pointersAtOffsets(text: string, offsets: readonly number[]): string[] {
+  try {
+    return pointersIn(text, offsets);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // jsonc-parser's visit recurses once per nesting level: a document nested thousands of levels
+    // deep (whose parse stopped at MAX_DEPTH) overflows the stack. Every offset lies before the
+    // point where the parse stopped, so the text up to the last one is visited instead.
+    return pointersIn(text.slice(0, offsets.reduce((a, b) => Math.max(a, b), 0) + 1), offsets);
+  }
+}
+
+function pointersIn(text: string, offsets: readonly number[]): string[] {
   const order = offsets.map((_, i) => i).sort((a, b) => offsets[a] - offsets[b]);
   const result = new Array<string>(offsets.length);
   const segments: (string | number)[] = [];

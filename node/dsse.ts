@@ -63,12 +63,17 @@ export function isEnvelope(value: unknown): value is DsseEnvelope {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Standard base64 with padding (what an envelope's payload and signatures are). */
+export function isBase64(text: string): boolean {
+  return BASE64.test(text) && text.length % 4 === 0;
+}
 const MAX_SIGNATURES = 16;
 
 /** Checks an envelope against trusted keys: one valid signature by one of them suffices. */
 export function openEnvelope(envelope: DsseEnvelope, trusted: readonly KeyObject[]): EnvelopeCheck {
   if (envelope.payloadType !== MANIFEST_PAYLOAD_TYPE) return { ok: false, reason: `the envelope's payloadType is "${String(envelope.payloadType).slice(0, 100)}", not ${MANIFEST_PAYLOAD_TYPE}` };
-  if (!BASE64.test(envelope.payload) || envelope.payload.length % 4 !== 0) return { ok: false, reason: 'the envelope\'s payload is not base64' };
+  if (!isBase64(envelope.payload)) return { ok: false, reason: 'the envelope\'s payload is not base64' };
   if (envelope.signatures.length === 0) return { ok: false, reason: 'the envelope has no signatures' };
   if (envelope.signatures.length > MAX_SIGNATURES) return { ok: false, reason: `the envelope has more than ${MAX_SIGNATURES} signatures` };
   const payload = Buffer.from(envelope.payload, 'base64');

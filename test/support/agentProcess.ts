@@ -23,12 +23,17 @@ export interface AgentProcessOptions {
   stateDir: string;
   args?: string[];
   env?: Record<string, string>;
+  /** The process's open-file limit (ulimit -n), lower than the test's. */
+  fdLimit?: number;
   /** Longest wait for the listening line (default 20 s). */
   timeoutMs?: number;
 }
 
 export async function startAgentProcess(t: { after(fn: () => Promise<unknown>): void } | undefined, options: AgentProcessOptions): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'agent', '--port', '0', '--state-dir', options.stateDir, ...(options.args ?? [])], {
+  const argv = [join(ROOT, 'dist', 'cli.js'), 'agent', '--port', '0', '--state-dir', options.stateDir, ...(options.args ?? [])];
+  // With a limit, a shell lowers it and becomes the agent (exec: the same process, so signals reach it).
+  const [command, args] = options.fdLimit === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
