@@ -53,6 +53,8 @@ export interface AgentOptions {
   exporter?: SpanExporter;
   http?: Partial<HttpFetchLimits>;
   now?: () => Date;
+  /** History rows in state.json and in all (tests make them small). */
+  historyLimits?: { recent: number; max: number };
 }
 
 /** A refusal: becomes problem JSON with this status. */
@@ -127,7 +129,7 @@ export class ReloadAgent {
         return session;
       },
     });
-    this.store = new StateStore(options.stateDir);
+    this.store = new StateStore(options.stateDir, options.historyLimits);
     this.blobs = new BlobStore(options.stateDir);
     this.now = options.now ?? (() => new Date());
   }
@@ -345,8 +347,8 @@ export class ReloadAgent {
     };
   }
 
-  history(): HistoryEntry[] {
-    return this.store.state.history;
+  history(): Promise<HistoryEntry[]> {
+    return this.store.history();
   }
 
   // ——— internals ———

@@ -129,7 +129,11 @@ async function handle(agent: ReloadAgent, options: HttpOptions, expected: Buffer
   const traceparent = header(request, 'traceparent');
 
   if (route === '/status') return get(method, () => sendJson(response, 200, agent.status()));
-  if (route === '/history') return get(method, () => sendJson(response, 200, agent.history()));
+  if (route === '/history') {
+    if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, 'GET');
+    sendJson(response, 200, await agent.history());
+    return;
+  }
   if (route === '/applies' || route === '/rollbacks' || route === '/plans') {
     if (method !== 'POST') throw notAllowed(method, 'POST');
     const key = idempotencyKey(request);

@@ -1,7 +1,8 @@
 /**
  * The agent's durable state in `--state-dir` (DESIGN.md §6.2):
  *
- *   state.json               serial, active and previous stable generation, history, idempotency keys
+ *   state.json               serial, active and previous stable generation, recent history, idempotency keys
+ *   history.jsonl             older history rows, appended (compacted past 2 × MAX_HISTORY)
  *   generations/<serial>.json the generation each serial made active (models by digest)
  *   applies/<id>.json         each ended apply's full status, with its spans
  *   blobs/sha256/<hex>        artifacts by digest (blobs.ts)
@@ -12,7 +13,7 @@
  * happened. An apply still `Pending` in state.json when the agent starts was cut short by a crash;
  * it is recorded as `Interrupted` and the generation serving is the one state.json names.
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplyStatus, HistoryEntry } from '../core/target/api';
 import { PlantedFileError, readStateFile, removeLeftovers, stateFolder, writeDurably } from './durable';
@@ -45,9 +46,16 @@ export interface DurableState {
   keys: IdempotencyRecord[];
 }
 
-/** History rows kept (oldest dropped first); each is a few hundred bytes. */
+/** History rows kept (oldest dropped first, with their apply records); each is a few hundred bytes. */
 export const MAX_HISTORY = 10_000;
-export const MAX_KEYS = 10_000;
+/**
+ * History rows kept in state.json; older ones move to history.jsonl (append-only). Every commit
+ * rewrites state.json, so its size is what an apply's commits cost: bounded, not growing with the
+ * agent's age.
+ */
+export const RECENT_HISTORY = 200;
+/** Idempotency keys kept (besides KEY_RETENTION_MS): they are in state.json too. */
+export const MAX_KEYS = 1_000;
 export const KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 const EMPTY: DurableState = { format: 1, serial: 0, generation: 0, active: 0, history: [], keys: [] };
@@ -68,8 +76,14 @@ function reasonOf(error: unknown): string {
 export class StateStore {
   private current: DurableState = structuredClone(EMPTY);
   private writing: Promise<void> = Promise.resolve();
+  /** Lines in history.jsonl (the archive is compacted when it holds twice MAX_HISTORY). */
+  private archived = 0;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Tests make these small to reach them quickly. */
+    private readonly limits: { recent: number; max: number } = { recent: RECENT_HISTORY, max: MAX_HISTORY },
+  ) {}
 
   get state(): Readonly<DurableState> {
     return this.current;
@@ -94,6 +108,7 @@ export class StateStore {
         throw new StateError(`${path} is not the agent's state (${reasonOf(error)}): restore it from a backup, or start with an empty --state-dir.`);
       }
     }
+    this.archived = (await this.readArchive()).length;
     const interrupted = this.current.history.filter((entry) => entry.outcome === 'Pending');
     // An apply's record may have been written just before the crash: it was never committed, so it is not its outcome.
     for (const entry of interrupted) await fs.rm(this.applyPath(entry.id), { force: true });
@@ -115,7 +130,8 @@ export class StateStore {
     const next = this.writing.then(async () => {
       const draft = structuredClone(this.current);
       change(draft);
-      if (draft.history.length > MAX_HISTORY) draft.history.splice(0, draft.history.length - MAX_HISTORY);
+      // Older rows go to the archive first: a crash before state.json is replaced leaves them in both (read once).
+      if (draft.history.length > this.limits.recent) await this.archive(draft.history.splice(0, draft.history.length - this.limits.recent));
       if (draft.keys.length > MAX_KEYS) draft.keys.splice(0, draft.keys.length - MAX_KEYS);
       await writeDurably(join(this.dir, 'state.json'), JSON.stringify(draft), () => this.current.history.some((h) => h.outcome === 'Pending') && faultPoint('state-before-rename'));
       this.current = draft;
@@ -123,6 +139,53 @@ export class StateStore {
     // A failed write fails its caller; the next commit starts from the state last written.
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  /** The whole history, oldest first: the archive's rows, then state.json's (the latter win for an id in both). */
+  async history(): Promise<HistoryEntry[]> {
+    const recent = new Set(this.current.history.map((h) => h.id));
+    const archived = (await this.readArchive()).filter((h) => !recent.has(h.id));
+    const seen = new Set<string>();
+    const unique = archived.filter((h) => !seen.has(h.id) && seen.add(h.id));
+    return [...unique, ...this.current.history].slice(-this.limits.max);
+  }
+
+  private archivePath(): string {
+    return join(this.dir, 'history.jsonl');
+  }
+
+  private async readArchive(): Promise<HistoryEntry[]> {
+    const text = await readStateFile(this.archivePath()).catch(planted);
+    if (text === undefined) return [];
+    const rows: HistoryEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      try {
+        rows.push(JSON.parse(line) as HistoryEntry);
+      } catch {
+        // A line cut short by a crash during an append: its rows are still in state.json.
+      }
+    }
+    return rows;
+  }
+
+  /** Appends rows to history.jsonl durably; compacts it (dropping the oldest rows and their apply records) past twice MAX_HISTORY. */
+  private async archive(rows: HistoryEntry[]): Promise<void> {
+    const handle = await fs.open(this.archivePath(), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.archived += rows.length;
+    if (this.archived <= 2 * this.limits.max) return;
+    const all = await this.readArchive();
+    const keep = all.slice(-this.limits.max);
+    await writeDurably(this.archivePath(), keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.archived = keep.length;
+    const kept = new Set(keep.map((r) => r.id));
+    for (const dropped of all) if (!kept.has(dropped.id)) await fs.rm(this.applyPath(dropped.id), { force: true });
   }
 
   async writeSnapshot(snapshot: GenerationSnapshot): Promise<void> {

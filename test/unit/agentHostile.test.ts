@@ -198,5 +198,5 @@ test('the idempotency keys kept in memory are bounded like the durable table: a 
     assert.equal(agent.store.state.keys.length, 1);
     now += 25 * 60 * 60 * 1000;
   }
-  assert.equal(MAX_KEYS, 10_000);
+  assert.equal(MAX_KEYS, 1_000);
 });
