@@ -100,6 +100,8 @@ export async function agentCommand(flags: AgentFlags, io: CommandIo, env: Readon
     const onInt = (): void => stop('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    // A client that launched the agent for MCP over stdio ends it by closing its input.
+    if (flags.mcpStdio) process.stdin.once('end', () => stop('end of standard input'));
   });
   log('info', 'stopped');
   return EXIT.ok;
