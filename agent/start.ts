@@ -52,6 +52,12 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  // The model runtime starts in the background, so the first apply does not pay for it.
+  const warming = performance.now();
+  void options.engine.warmUp?.().then(
+    () => options.log('info', 'model runtime ready', { ms: Math.round(performance.now() - warming) }),
+    (error: unknown) => options.log('warn', 'the model runtime did not start ahead of the first apply', { error: error instanceof Error ? error.message : String(error) }),
+  );
   options.log('info', 'listening', { url, serial: agent.store.state.serial, token: options.token !== undefined, trust_keys: options.trustKeys.length, max_connections: server.maxConnections });
   return {
     url,

@@ -26,4 +26,6 @@ export interface ModelSession {
 export interface ModelEngine {
   /** Loads a model from its bytes; throws with a readable message when the bytes are not a model. */
   load(bytes: Uint8Array): Promise<ModelSession>;
+  /** Starts the engine ahead of the first load (onnxruntime-web's WebAssembly takes 0.4–0.9 s of CPU to start). */
+  warmUp?(): Promise<void>;
 }

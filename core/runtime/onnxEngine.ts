@@ -38,10 +38,20 @@ function toPlain(tensor: ort.Tensor): TensorData {
   return { dims: [...tensor.dims], data: values, dtype: tensor.type as DType };
 }
 
+/**
+ * A 109-byte ONNX model (y = x + x, float32 [N, 4]; `doublingModel(['x'], ['y'])` of
+ * test/support/onnxModels.ts) that warmUp loads to start the WebAssembly runtime.
+ */
+const WARM_UP_MODEL = 'CAgSFHRyYWNpbmctcmVsb2FkLXRlc3RzOk0KFQoBeAoBeBIBeRoFYWRkXzAiA0FkZBIIZG91YmxpbmdaFAoBeBIPCg0IARIJCgMSAU4KAggEYhQKAXkSDwoNCAESCQoDEgFOCgIIBEIECgAQEQ==';
+
 export function createOnnxEngine(options: OnnxEngineOptions = {}): ModelEngine {
   ort.env.wasm.numThreads = 1;
   if (options.wasmDir) ort.env.wasm.wasmPaths = options.wasmDir.endsWith('/') ? options.wasmDir : `${options.wasmDir}/`;
   return {
+    async warmUp() {
+      const session = await ort.InferenceSession.create(Uint8Array.from(atob(WARM_UP_MODEL), (c) => c.charCodeAt(0)));
+      await session.release();
+    },
     async load(bytes) {
       let session: ort.InferenceSession;
       try {

@@ -129,6 +129,9 @@ test('Open Inference Protocol: readiness, model metadata, errors as {"error"}, a
   const ws = agentWorkspace(t);
   const agent = await startAgentProcess(t, { stateDir: stateDir(t), args: ['--artifact-root', ws] });
   assert.equal((await agentRequest(agent.url, '/v2/health/ready')).status, 200);
+  // The model runtime starts in the background at start, ahead of the first apply.
+  for (let i = 0; i < 200 && !agent.logs.some((l) => l.msg === 'model runtime ready'); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(typeof agent.logs.find((l) => l.msg === 'model runtime ready')?.ms, 'number');
   assert.deepEqual((await agentRequest(agent.url, '/v2/models/sentiment')).body, { error: 'model "sentiment" is not served by the active generation' });
   await applyAndWait(agent, reloadManifest(ws, { serial: 1 }), 'one');
   assert.deepEqual((await agentRequest(agent.url, '/v2/models/sentiment')).body, {
