@@ -656,7 +656,7 @@ export class ReloadAgent {
       const result = results.get(change.ref);
       const to = { version: change.version, digest: change.artifact?.digest };
       const from = currentOf(active, change.kind, change.id);
-      const action = change.kind === 'Session' ? 'session' : !from ? 'add' : from.digest !== undefined && from.digest === to.digest && from.version === to.version ? 'unchanged' : 'update';
+      const action = change.kind === 'Session' ? 'session' : !from ? 'add' : sameAsServed(active, change) || (from.digest !== undefined && from.digest === to.digest && from.version === to.version) ? 'unchanged' : 'update';
       return { ref: change.ref, kind: change.kind, pointer: change.pointer, action, from, to, dryRun: { status: result?.status ?? 'skipped', error: result?.error } };
     });
     return { target: { serial, generation: active.number }, manifest: summary, applicable: refusal === undefined && outcome.outcome === 'Succeeded', refusal, outcome: outcome.outcome, changes, traceId: outcome.traceId, spans: toOtlpJson(fromReadableSpans(spans, { 'service.name': SERVICE_NAME })) };
@@ -768,6 +768,28 @@ function currentOf(active: Generation, kind: string, id: string): { version?: st
     }
     default:
       return undefined;
+  }
+}
+
+/** Whether an inline change (a config's data, a flag set, an inline prompt or resource) equals what the target serves. */
+function sameAsServed(active: Generation, change: ManifestModel['changes'][number]): boolean {
+  const spec = change.spec as Record<string, unknown>;
+  const same = (a: unknown, b: unknown): boolean => b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  switch (change.kind) {
+    case 'Config':
+      return spec.data !== undefined && same(active.configs.get(change.id)?.data, spec.data) && active.configs.get(change.id)?.version === change.version;
+    case 'FlagSet':
+      return same(active.flags.get(change.id), spec.flags);
+    case 'Prompt': {
+      const served = active.prompts.get(change.id);
+      return served !== undefined && typeof spec.template === 'string' && served.template === spec.template && served.version === change.version;
+    }
+    case 'Resource': {
+      const served = active.resources.get(String(spec.uri));
+      return served !== undefined && typeof spec.text === 'string' && served.text === spec.text && served.name === spec.name && served.mimeType === spec.mimeType;
+    }
+    default:
+      return false;
   }
 }
 

@@ -53,6 +53,9 @@ test('a plan shows what would change on the target, runs the dry run beside the 
   assert.equal(status.generation, 1);
   const infer = await agentRequest(agent.url, '/v2/models/sentiment/infer', { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0.1, 0.2, 0.3, 0.4] }] }) });
   assert.equal(infer.body.model_version, '2.0.0');
+  // What the target already serves is planned as unchanged: the same model digest and version, the same config data.
+  const same = await agentRequest(agent.url, '/reload/v1/plans', { method: 'POST', body: reloadManifest(ws, { serial: 2, version: '2.0.0', marker: 1 }), headers: { 'Idempotency-Key': 'plan-same' } });
+  assert.deepEqual(same.body.changes.map((c: any) => [c.ref, c.action]), [['model:sentiment', 'unchanged'], ['config:marker', 'unchanged'], ['flagset:release', 'update']]);
   const stale = await agentRequest(agent.url, '/reload/v1/plans', { method: 'POST', body: reloadManifest(ws, { serial: 1 }), headers: { 'Idempotency-Key': 'plan-2' } });
   assert.equal(stale.body.applicable, false);
   assert.equal(stale.body.refusal.kind, 'serial-regression');

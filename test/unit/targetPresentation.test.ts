@@ -133,7 +133,7 @@ test('the same manifest again is refused in the plan (serial-regression), and th
   ]);
 });
 
-test('a plan that updates the model to 2.0.0 shows from → to, the unchanged config, and an update without versions', async () => {
+test('a plan that updates the model to 2.0.0 shows from → to, and the unchanged config and flag set', async () => {
   const digest20 = `sha256:${createHash('sha256').update(readFileSync(join(workspace, 'models', 'sentiment-2.0.0.onnx'))).digest('hex')}`;
   const size20 = readFileSync(join(workspace, 'models', 'sentiment-2.0.0.onnx')).length;
   const file = join(workspace, 'sentiment-2-0.reload.json');
@@ -158,8 +158,8 @@ test('a plan that updates the model to 2.0.0 shows from → to, the unchanged co
       `staging (${agent.url}): serial 42 → 44`,
       `  update model:sentiment 2.1.0 sha256:85a707c5b2cb → 2.0.0 ${shortDigest(digest20)} · dry run activated`,
       `  unchanged config:sentiment-preprocess ${shortDigest(CONFIG)} · dry run activated`,
-      // The agent cannot tell an inline flag set from the active one: it plans an update.
-      '  update flagset:banners · dry run activated',
+      // The same inline flag set as the target's is planned as unchanged.
+      '  unchanged flagset:banners · dry run activated',
     ].join('\n'),
   );
 });
