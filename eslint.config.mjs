@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', '.code-server/**', 'out/**', 'core/generated/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', '.code-server/**', '.mcp-conformance/**', 'out/**', 'core/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -43,7 +43,11 @@ export async function startAgentProcess(t: { after(fn: () => Promise<unknown>): 
   let pending = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent did not listen within ${options.timeoutMs ?? 20_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => {
+      // Not left running: the caller gets no handle to stop it.
+      child.kill('SIGKILL');
+      reject(new Error(`the agent did not listen within ${options.timeoutMs ?? 20_000} ms; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
       let newline: number;
