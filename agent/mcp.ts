@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -28,6 +28,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   type CallToolResult,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Generation, PromptState, ResourceState } from '../core/runtime/generation';
 import { searchShards } from '../core/runtime/knowledge';
@@ -125,6 +126,8 @@ export class McpService {
     const session: Session = { server: this.createServer(), transport: undefined as never, subscriptions: new Set(), lastUsed: Date.now() };
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // A client whose stream broke reconnects with Last-Event-ID and gets what it missed (a list_changed, say).
+      eventStore: new SessionEventStore(),
       onsessioninitialized: (id) => void this.sessions.set(id, session),
     });
     transport.onclose = () => {
@@ -313,6 +316,37 @@ export class McpService {
 }
 
 declare const RELOADCTL_VERSION: string | undefined;
+
+/** Events kept per session for replay after a reconnect. */
+const MAX_EVENTS = 500;
+
+/**
+ * The last MAX_EVENTS messages sent to one session, so that a client reconnecting with
+ * Last-Event-ID gets those it missed on that stream (Streamable HTTP resumability). Bounded: a
+ * client away for longer gets nothing replayed and should list again.
+ */
+class SessionEventStore implements EventStore {
+  private readonly events: { id: number; streamId: string; message: JSONRPCMessage }[] = [];
+  private next = 1;
+
+  storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const id = this.next++;
+    this.events.push({ id, streamId, message });
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+    return Promise.resolve(String(id));
+  }
+
+  getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    return Promise.resolve(this.events.find((e) => String(e.id) === eventId)?.streamId);
+  }
+
+  async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
+    const last = this.events.find((e) => String(e.id) === lastEventId);
+    if (!last) return '';
+    for (const event of this.events) if (event.id > last.id && event.streamId === last.streamId) await send(String(event.id), event.message);
+    return last.streamId;
+  }
+}
 
 const TOOLS = [
   {

@@ -229,3 +229,45 @@ test('/mcp checks Host and Origin (DNS rebinding) and the bearer token; session 
   assert.deepEqual((await stdio.listPrompts()).prompts.map((p) => p.name), ['greet', 'steady']);
   assert.equal(text(await stdio.getPrompt({ name: 'greet', arguments: { who: 'stdio' } })), 'Hello stdio from 1.');
 });
+
+test('a client whose notification stream broke reconnects with Last-Event-ID and gets the list_changed it missed', TIMEOUT, async (t) => {
+  const dir = tempDir(t, 'agent-mcp-');
+  const agent = await startAgentProcess(t, { stateDir: tempDir(t, 'agent-state-') });
+  await applyContext(agent, dir, { serial: 1, version: '1' });
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+  const init = await fetch(`${agent.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+  const session = init.headers.get('mcp-session-id')!;
+  await init.text();
+  const withSession = { ...headers, 'Mcp-Session-Id': session, 'Mcp-Protocol-Version': '2025-11-25' };
+  await (await fetch(`${agent.url}/mcp`, { method: 'POST', headers: withSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+
+  /** Opens the notification stream (GET) and reads until an event with data arrives; then drops the connection. */
+  const readOne = async (lastEventId?: string): Promise<{ id: string; method: string }> => {
+    const controller = new AbortController();
+    const response = await fetch(`${agent.url}/mcp`, { headers: { ...withSession, Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) }, signal: controller.signal });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let buffer = '';
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error('the stream ended');
+      buffer += new TextDecoder().decode(chunk.value);
+      const event = /id: (\S+)\ndata: (\{.*\})\n\n/.exec(buffer);
+      if (event) {
+        controller.abort();
+        return { id: event[1], method: JSON.parse(event[2]).method };
+      }
+    }
+  };
+  const first = readOne();
+  await new Promise((r) => setTimeout(r, 300));
+  await applyContext(agent, dir, { serial: 2, version: '2', resourceText: 'watched 1', other: 'other 1' });
+  const seen = await first;
+  assert.equal(seen.method, 'notifications/prompts/list_changed');
+  // While no stream is open, another apply changes the prompts.
+  await new Promise((r) => setTimeout(r, 300));
+  await applyContext(agent, dir, { serial: 3, version: '3', resourceText: 'watched 1', other: 'other 1' });
+  const missed = await readOne(seen.id);
+  assert.equal(missed.method, 'notifications/prompts/list_changed');
+  assert.ok(Number(missed.id) > Number(seen.id));
+});
