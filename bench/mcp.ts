@@ -219,7 +219,20 @@ function slowestBeside(load: McpLoadResult, reloads: readonly Reload[]): string 
     if (reload && reload.root.start < slow.at && reload.root.end > from) inSpans++;
     else if (reload) outside++;
   }
-  return `${inSpans} during a reload's spans on the agent, ${outside} during the rest of a reload (HTTP, admission, durable writes, notifications), ${load.slowest.length - inSpans - outside} with no reload running`;
+  // The same responses slid across the reloads' stretch at 400 even offsets: how many would overlap a span by chance.
+  let chance = 0;
+  const from = reloads[0]?.start ?? 0;
+  const to = reloads.at(-1)?.end ?? 0;
+  const OFFSETS = 400;
+  for (const slow of load.slowest) {
+    let hits = 0;
+    for (let i = 0; i < OFFSETS; i++) {
+      const end = from + slow.ms + ((to - from - slow.ms) * i) / OFFSETS;
+      if (reloads.some((r) => r.root.start < end && r.root.end > end - slow.ms)) hits++;
+    }
+    chance += hits / OFFSETS;
+  }
+  return `${inSpans} during a reload's spans on the agent (${chance.toFixed(1)} expected by chance), ${outside} during the rest of a reload (HTTP, admission, durable writes, notifications), ${load.slowest.length - inSpans - outside} with no reload running`;
 }
 
 /** "all 100" when every session got the same count, else the spread. */
