@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TargetSetting } from '../common/protocol';
 import type { ManifestDiagnostic } from '../core/diagnostics';
-import { languageIdForPath } from '../core/formats';
+import { languageIdForPath, type LanguageId } from '../core/formats';
 import type { ManifestModel } from '../core/model/types';
 import { TargetError, type TargetClient } from '../core/target/client';
 import { applyToFleet, type BlobUpload, type FleetEvent, type FleetResult, type FleetTarget } from '../core/target/fleet';
@@ -69,7 +69,7 @@ export async function applyDocument(context: CommandContext, arg: unknown): Prom
   });
   if (plans.some((plan) => plan.error === CANCELLED)) return;
   if (!(await confirm(name, model, plans))) return;
-  await applyConfirmed(context, { document, version, name, text, model, uploads, targets: clients });
+  await applyConfirmed(context, { document, version, name, languageId, text, model, uploads, targets: clients });
 }
 
 function notValidMessage(name: string, legacy: boolean, blocking: readonly ManifestDiagnostic[]): string {
@@ -142,6 +142,7 @@ interface Confirmed {
   document: vscode.TextDocument;
   version: number;
   name: string;
+  languageId: LanguageId;
   text: string;
   model: ManifestModel;
   uploads: readonly BlobUpload[];
@@ -181,6 +182,7 @@ async function applyConfirmed(context: CommandContext, run: Confirmed): Promise<
     await recorder.shutdown().catch(() => undefined);
   }
   context.targets.refresh();
+  if (result) await rememberApplied(context, run, result);
   if (cancel.signal.aborted || !result) {
     const where = [...started];
     void vscode.window.showInformationMessage(
@@ -201,6 +203,16 @@ async function applyConfirmed(context: CommandContext, run: Confirmed): Promise<
   context.log.info(`Apply of ${document.uri.fsPath}: ${result.outcome} · trace ${result.traceId}\n${renderTimeline(trace).text}${summary}`);
   const action = await (result.outcome === 'Succeeded' ? vscode.window.showInformationMessage(summary, 'Show Trace') : vscode.window.showErrorMessage(summary, 'Show Trace'));
   if (action === 'Show Trace') context.timeline.show(shown);
+}
+
+/** Each target the manifest now serves on (not rolled back by a later wave's failure), for the targets' MCP server definitions. */
+async function rememberApplied(context: CommandContext, run: Confirmed, result: FleetResult): Promise<void> {
+  for (const applied of result.targets) {
+    const status = applied.status;
+    const target = run.targets.find((t) => t.name === applied.name);
+    if (!target || status?.phase !== 'Succeeded' || status.serial === undefined || applied.rollback) continue;
+    await context.mcpServers.applied({ name: target.name, url: target.url }, { languageId: run.languageId, name: run.model.metadata.name ?? run.name, digest: status.manifest.digest, serial: status.serial });
+  }
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,9 +1,10 @@
-/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views, status, the targets view and the dry runs' workers. */
+/** The one object that owns what the extension runs: the language client, the log, traces, inline results, views, status, the targets view, the dry runs' workers and the targets' MCP server definitions. */
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ApplyResults } from './applyResults';
 import type { DryRunWorkers } from './dryRun/runner';
 import type { InlineResults } from './inlineResults';
+import type { McpServers } from './mcpServers';
 import type { ServerStatus } from './status';
 import type { TargetsView } from './targetsView';
 import type { TimelineViews } from './timelinePanel';
@@ -23,4 +24,6 @@ export interface CommandContext {
   status: ServerStatus;
   /** The dry runs' worker threads. */
   workers: DryRunWorkers;
+  /** The targets as MCP server definitions for VS Code (where its API has them). */
+  mcpServers: McpServers;
 }

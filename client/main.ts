@@ -12,6 +12,7 @@ import { registerCommands } from './commands';
 import type { CommandContext } from './context';
 import { DryRunWorkers } from './dryRun/runner';
 import { InlineResults } from './inlineResults';
+import { McpServers } from './mcpServers';
 import { ServerStatus } from './status';
 import { trackTargets } from './targets';
 import { TargetsView } from './targetsView';
@@ -75,8 +76,9 @@ export function activate(extension: vscode.ExtensionContext): void {
     timeline,
     status: new ServerStatus(client, log),
     workers: new DryRunWorkers({ workerFile: extension.asAbsolutePath(path.join('dist', 'dryRunWorker.js')) }),
+    mcpServers: new McpServers(extension, log),
   };
-  extension.subscriptions.push(log, context.results, context.applyResults, context.targets, context.status, context.workers, ...timeline.register(), ...registerCommands(context), trackTargets(), {
+  extension.subscriptions.push(log, context.results, context.applyResults, context.targets, context.status, context.workers, context.mcpServers, ...timeline.register(), ...registerCommands(context), trackTargets(), {
     // Stops the server (shutdown, exit) when the extension is deactivated.
     dispose: () => void client.stop().catch((e: unknown) => log.warn(`Stopping the language server: ${(e as Error).message}`)),
   });

@@ -121,6 +121,7 @@ async function runRollback(context: CommandContext, target: TargetSetting, clien
     );
     return;
   }
+  if (status.phase === 'Succeeded' && restored !== undefined && status.serial !== undefined) await context.mcpServers.rolledBack(target, restored, status.serial);
   const trace = mergeTraces(fromReadableSpans(recorder.finishedSpans(), { 'service.name': SERVICE_NAME }), status.spans ? [status.spans] : []);
   const shown = await context.traces.keepTrace(trace, `rollback of ${target.name}`);
   context.timeline.show(shown);

@@ -15,8 +15,13 @@ const tokenKey = (target: string): string => `tracingReload.targetToken.${target
  * the Authorization header only: never a message, a log line or a span.
  */
 export async function targetClient(secrets: vscode.SecretStorage, target: TargetSetting, options: { retries?: number; timeoutMs?: number } = {}): Promise<TargetClient> {
-  const token = await secrets.get(tokenKey(target.name));
-  return new TargetClient({ url: target.url, token: token || undefined, fetch: (input, init) => fetch(input, init), ...options });
+  const token = await targetToken(secrets, target.name);
+  return new TargetClient({ url: target.url, token, fetch: (input, init) => fetch(input, init), ...options });
+}
+
+/** The target's token from SecretStorage (undefined when none is set). For headers only. */
+export async function targetToken(secrets: vscode.SecretStorage, target: string): Promise<string | undefined> {
+  return (await secrets.get(tokenKey(target))) || undefined;
 }
 
 export function configuredTargets(): TargetSetting[] {

@@ -18,7 +18,7 @@ test('package.json contributes exactly the commands of DESIGN.md §7 and the Rel
 
 test('contributed settings match the settings shape and defaults shared with the server', () => {
   const properties = manifest.contributes.configuration.properties;
-  assert.deepEqual(Object.keys(properties).sort(), ['tracingReload.artifactRoots', 'tracingReload.targets', 'tracingReload.validation.checkLocalFiles', 'tracingReload.validation.delayMs', 'tracingReload.validation.maxHashBytes']);
+  assert.deepEqual(Object.keys(properties).sort(), ['tracingReload.artifactRoots', 'tracingReload.mcp.registerServers', 'tracingReload.targets', 'tracingReload.validation.checkLocalFiles', 'tracingReload.validation.delayMs', 'tracingReload.validation.maxHashBytes']);
   assert.deepEqual(properties['tracingReload.targets'].default, DEFAULT_SETTINGS.targets);
   assert.equal(properties['tracingReload.validation.delayMs'].default, DEFAULT_SETTINGS.validation.delayMs);
   assert.equal(properties['tracingReload.validation.checkLocalFiles'].default, DEFAULT_SETTINGS.validation.checkLocalFiles);
@@ -68,4 +68,15 @@ test('the Reload Targets view is in the Explorer while targets are configured; i
   // The context values the menus test are the ones the view gives its rows.
   const view = readFileSync(join(ROOT, 'client', 'targetsView.ts'), 'utf8');
   for (const value of ["'target'", "'target.error'", "'history.succeeded'", "'history'"]) assert.ok(view.includes(value), value);
+});
+
+test('the targets\' MCP server definition provider is contributed under the id the client registers, and the setting that turns it off defaults to on', () => {
+  // VS Code refuses registerMcpServerDefinitionProvider for an id not in contributes.mcpServerDefinitionProviders.
+  assert.deepEqual(manifest.contributes.mcpServerDefinitionProviders, [{ id: 'tracingReload.targets', label: 'Tracing Reload' }]);
+  assert.match(readFileSync(join(ROOT, 'client', 'mcpDefinitions.ts'), 'utf8'), /MCP_PROVIDER_ID = 'tracingReload\.targets'/);
+  assert.match(readFileSync(join(ROOT, 'client', 'mcpServers.ts'), 'utf8'), /REGISTER_SERVERS_SETTING = 'tracingReload\.mcp\.registerServers'/);
+  const setting = manifest.contributes.configuration.properties['tracingReload.mcp.registerServers'];
+  assert.deepEqual([setting.type, setting.default], ['boolean', true]);
+  // The API came in VS Code 1.101: the extension still supports 1.95 and looks it up at run time.
+  assert.equal(manifest.engines.vscode, '^1.95.0');
 });

@@ -75,6 +75,8 @@ export interface CodeServerOptions {
   trusted: boolean;
   /** The .vsix to install (default: this checkout, packaged once per process). */
   vsix?: string;
+  /** User settings over the quiet defaults (e.g. `chat.disableAIFeatures: false` for VS Code's MCP support). */
+  settings?: Record<string, unknown>;
 }
 
 export interface CodeServerSession {
@@ -191,7 +193,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   try {
     cpSync(options.workspace ?? join(ROOT, 'examples'), folder, { recursive: true });
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings(options.trusted), null, 2));
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...userSettings(options.trusted), ...options.settings }, null, 2));
     await installExtension(options.vsix ?? (await packagedOnce()), extensionsDir, userDataDir);
     const port = await freePort();
     const args = [
