@@ -343,7 +343,8 @@ class SessionEventStore implements EventStore {
   async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
     const last = this.events.find((e) => String(e.id) === lastEventId);
     if (!last) return '';
-    for (const event of this.events) if (event.id > last.id && event.streamId === last.streamId) await send(String(event.id), event.message);
+    // Priming events (stored as {}) opened a stream; they are not messages to replay.
+    for (const event of this.events) if (event.id > last.id && event.streamId === last.streamId && 'jsonrpc' in event.message) await send(String(event.id), event.message);
     return last.streamId;
   }
 }

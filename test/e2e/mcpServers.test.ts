@@ -192,7 +192,13 @@ e2e('a context manifest applied from the palette is listed in "MCP: List Servers
   }, 30_000).catch(async (error: Error) => {
     throw new Error(`${error.message}; the Output panel: ${JSON.stringify(await outputLines())}`);
   });
-  assert.deepEqual(output, ['Starting server Tracing Reload: staging (support-bot)', 'Connection state: Starting', 'Starting server from Remote extension host', 'Connection state: Running', 'Discovered 5 tools']);
+  // The agent keeps events for resumption, so each stream opens with the priming event MCP
+  // 2025-11-25 recommends (an event id with empty data); VS Code 1.139's client logs that event as
+  // 'Failed to parse message: ""' and goes on. It is its log line, not a failure.
+  assert.deepEqual(
+    output.filter((l) => l !== 'Failed to parse message: ""'),
+    ['Starting server Tracing Reload: staging (support-bot)', 'Connection state: Starting', 'Starting server from Remote extension host', 'Connection state: Running', 'Discovered 5 tools'],
+  );
   // The panel holds the focus (and changes channel when the server goes): hide it.
   await session.page.keyboard.press('Control+J');
   await session.page.waitForSelector('.part.panel', { state: 'hidden' });
