@@ -123,7 +123,8 @@ export class McpService {
       return void jsonRpcError(response, 400, ErrorCode.InvalidRequest, 'Missing Mcp-Session-Id: start with an initialize request.');
     }
     this.evictIfFull();
-    const session: Session = { server: this.createServer(), transport: undefined as never, subscriptions: new Set(), lastUsed: Date.now() };
+    const subscriptions = new Set<string>();
+    const session: Session = { server: this.createServer(subscriptions), transport: undefined as never, subscriptions, lastUsed: Date.now() };
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // A client whose stream broke reconnects with Last-Event-ID and gets what it missed (a list_changed, say).
@@ -141,7 +142,8 @@ export class McpService {
   /** Serves one MCP client over standard input and output (`--mcp-stdio`). */
   async connectStdio(): Promise<void> {
     const transport = new StdioServerTransport();
-    const session: Session = { server: this.createServer(), transport, subscriptions: new Set(), lastUsed: Date.now() };
+    const subscriptions = new Set<string>();
+    const session: Session = { server: this.createServer(subscriptions), transport, subscriptions, lastUsed: Date.now() };
     this.stdio.add(session);
     transport.onclose = () => void this.stdio.delete(session);
     await session.server.connect(transport);
@@ -181,7 +183,8 @@ export class McpService {
     void oldest[1].server.close().catch(() => undefined);
   }
 
-  private createServer(): Server {
+  /** A server for one session; `subscriptions` is that session's subscribed URIs. */
+  private createServer(subscriptions: Set<string>): Server {
     const server = new Server(
       { name: 'reload-agent', title: 'Tracing Reload agent', version: typeof RELOADCTL_VERSION === 'string' ? RELOADCTL_VERSION : 'dev' },
       {
@@ -189,11 +192,6 @@ export class McpService {
         instructions: 'Prompts, resources, session context and knowledge search of the active context generation on this reload agent.',
       },
     );
-    // The session this server belongs to, for subscriptions (set when the transport connects).
-    const subscriptionsOf = (): Set<string> => {
-      for (const session of [...this.sessions.values(), ...this.stdio]) if (session.server === server) return session.subscriptions;
-      return new Set();
-    };
     server.setRequestHandler(ListPromptsRequestSchema, () => {
       const generation = this.agent.runtime.active;
       return { prompts: [...generation.prompts.values()].sort((a, b) => a.name.localeCompare(b.name)).map((p) => promptInfo(p)), _meta: generationMeta(generation) };
@@ -228,13 +226,12 @@ export class McpService {
       return { contents: [{ uri, mimeType: resource.mimeType ?? 'text/plain', text: resource.text, _meta: resourceMeta(resource) }], _meta: generationMeta(generation) };
     });
     server.setRequestHandler(SubscribeRequestSchema, (request) => {
-      const subscriptions = subscriptionsOf();
       if (subscriptions.size >= MAX_SUBSCRIPTIONS && !subscriptions.has(request.params.uri)) throw new McpError(ErrorCode.InvalidRequest, `At most ${MAX_SUBSCRIPTIONS} subscriptions per session.`);
       subscriptions.add(request.params.uri);
       return {};
     });
     server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
-      subscriptionsOf().delete(request.params.uri);
+      subscriptions.delete(request.params.uri);
       return {};
     });
     server.setRequestHandler(CompleteRequestSchema, (request) => {

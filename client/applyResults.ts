@@ -8,29 +8,15 @@ import * as vscode from 'vscode';
 import { CLIENT_COMMANDS } from '../common/protocol';
 import { ackLabel, ackProblems, changeAcks, type ChangeAcks, type TargetOutcome } from '../core/target/changeAcks';
 import { locateNearest } from '../core/model/locateChange';
-import { diagnosticAt, escapeMarkdown } from './inlineResults';
+import { diagnosticAt, escapeMarkdown, InlineAnnotations } from './inlineResults';
 
 export const APPLY_SOURCE = 'tracing-reload apply';
 
 const STAGE_TEXT = { accepted: 'not accepted (staging, loading or probes)', activated: 'not activated' } as const;
 
-export class ApplyResults implements vscode.InlayHintsProvider, vscode.Disposable {
-  private readonly shown = new Map<string, { version: number; hints: vscode.InlayHint[] }>();
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection(APPLY_SOURCE);
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeInlayHints = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[];
-
+export class ApplyResults extends InlineAnnotations {
   constructor() {
-    this.subscriptions = [
-      this.diagnostics,
-      this.changed,
-      vscode.languages.registerInlayHintsProvider([{ language: 'reload-manifest' }, { language: 'mcp-context' }], this),
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.contentChanges.length > 0) this.clear(event.document.uri);
-      }),
-      vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
-    ];
+    super(APPLY_SOURCE);
   }
 
   /** Shows the targets' answers in the document that was applied (its current text is the text applied). */
@@ -47,25 +33,7 @@ export class ApplyResults implements vscode.InlayHintsProvider, vscode.Disposabl
     const diagnostics = problems.map((problem) =>
       diagnosticAt(document, where.get(problem.pointer), problem.message, problem.code, APPLY_SOURCE, problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning),
     );
-    this.shown.set(document.uri.toString(), { version: document.version, hints });
-    this.diagnostics.set(document.uri, diagnostics);
-    this.changed.fire();
-  }
-
-  clear(uri: vscode.Uri): void {
-    const had = this.shown.delete(uri.toString());
-    if (this.diagnostics.has(uri)) this.diagnostics.delete(uri);
-    if (had) this.changed.fire();
-  }
-
-  provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
-    const shown = this.shown.get(document.uri.toString());
-    if (!shown || shown.version !== document.version) return [];
-    return shown.hints.filter((hint) => range.contains(hint.position));
-  }
-
-  dispose(): void {
-    for (const subscription of this.subscriptions) subscription.dispose();
+    this.set(document, hints, diagnostics);
   }
 }
 

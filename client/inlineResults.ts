@@ -21,14 +21,19 @@ interface Shown {
   hints: vscode.InlayHint[];
 }
 
-export class InlineResults implements vscode.InlayHintsProvider, vscode.Disposable {
+/**
+ * Inlay hints and diagnostics one run left in a document (a dry run's, an apply's), shown until
+ * the document changes or closes, or the next run replaces them. Subclasses decide what to show.
+ */
+export class InlineAnnotations implements vscode.InlayHintsProvider, vscode.Disposable {
   private readonly shown = new Map<string, Shown>();
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection(DRY_RUN_SOURCE);
+  private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeInlayHints = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
+  constructor(source: string) {
+    this.diagnostics = vscode.languages.createDiagnosticCollection(source);
     this.subscriptions = [
       this.diagnostics,
       this.changed,
@@ -38,6 +43,35 @@ export class InlineResults implements vscode.InlayHintsProvider, vscode.Disposab
       }),
       vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
     ];
+  }
+
+  /** Shows these hints and diagnostics for the document's current version, replacing earlier ones. */
+  protected set(document: vscode.TextDocument, hints: vscode.InlayHint[], diagnostics: vscode.Diagnostic[]): void {
+    this.shown.set(document.uri.toString(), { version: document.version, hints });
+    this.diagnostics.set(document.uri, diagnostics);
+    this.changed.fire();
+  }
+
+  clear(uri: vscode.Uri): void {
+    const had = this.shown.delete(uri.toString());
+    if (this.diagnostics.has(uri)) this.diagnostics.delete(uri);
+    if (had) this.changed.fire();
+  }
+
+  provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+    const shown = this.shown.get(document.uri.toString());
+    if (!shown || shown.version !== document.version) return [];
+    return shown.hints.filter((hint) => range.contains(hint.position));
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+export class InlineResults extends InlineAnnotations {
+  constructor() {
+    super(DRY_RUN_SOURCE);
   }
 
   /** Shows a run's results in the document it ran (the text it ran is the document's current text). */
@@ -61,25 +95,7 @@ export class InlineResults implements vscode.InlayHintsProvider, vscode.Disposab
     if (failure && outcome.outcome !== 'Invalid' && !diagnostics.some((d) => d.code === failure.type && d.message.endsWith(failure.message))) {
       diagnostics.push(diagnosticAt(document, where.get(failure.pointer ?? ''), `${failure.type}: ${failure.message}`, failure.type));
     }
-    this.shown.set(document.uri.toString(), { version: document.version, hints });
-    this.diagnostics.set(document.uri, diagnostics);
-    this.changed.fire();
-  }
-
-  clear(uri: vscode.Uri): void {
-    const had = this.shown.delete(uri.toString());
-    if (this.diagnostics.has(uri)) this.diagnostics.delete(uri);
-    if (had) this.changed.fire();
-  }
-
-  provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
-    const shown = this.shown.get(document.uri.toString());
-    if (!shown || shown.version !== document.version) return [];
-    return shown.hints.filter((hint) => range.contains(hint.position));
-  }
-
-  dispose(): void {
-    for (const subscription of this.subscriptions) subscription.dispose();
+    this.set(document, hints, diagnostics);
   }
 }
 

@@ -137,6 +137,7 @@ export class TargetClient {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
+    let scanned = 0;
     let idle: ReturnType<typeof setTimeout> | undefined;
     const armIdle = (): void => {
       clearTimeout(idle);
@@ -155,15 +156,18 @@ export class TargetClient {
         armIdle();
         buffer += decoder.decode(chunk.value, { stream: true });
         if (buffer.length > MAX_EVENT_BYTES) throw new TargetError('protocol', `${this.base} sent an event over ${MAX_EVENT_BYTES} bytes.`);
+        // Only the new bytes (and the one before them) are searched: a large event in many chunks stays linear.
         let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        while ((end = buffer.indexOf('\n\n', scanned)) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
+          scanned = 0;
           const event = parseEvent(block);
           if (!event) continue;
           onEvent(event);
           if (event.event === 'result') return event.data;
         }
+        scanned = Math.max(0, buffer.length - 1);
       }
     } finally {
       clearTimeout(idle);

@@ -99,3 +99,14 @@ export async function agentRequest(url: string, path: string, init: { method?: s
   }
   return { status: response.status, headers: response.headers, body };
 }
+
+/** Polls `GET /reload/v1/applies/{id}` until the apply has ended; its final status. */
+export async function waitForApply(url: string, id: string, timeoutMs = 15_000): Promise<any> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await agentRequest(url, `/reload/v1/applies/${id}`)).body;
+    if (status.endedAt) return status;
+    if (Date.now() > end) throw new Error(`the apply ${id} did not end within ${timeoutMs} ms (phase ${status.phase})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

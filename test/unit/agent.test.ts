@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { reloadctlAsync } from '../support/cli';
-import { agentRequest, startAgentProcess } from '../support/agentProcess';
+import { agentRequest, startAgentProcess, waitForApply } from '../support/agentProcess';
 import { agentWorkspace, keyPair, reloadManifest, writeManifest } from '../support/agentManifests';
-import { serve } from '../support/httpServer';
+import { slowArtifact } from '../support/httpServer';
 import { privateKeyFromPem, signManifest } from '../../node/dsse';
 
 const TIMEOUT = { timeout: 90_000 };
@@ -113,12 +113,7 @@ test('Idempotency-Key: the same key and payload replays the first apply; another
   assert.equal(missing.status, 400);
   assert.equal(problemKind(missing.body), 'idempotency-key-missing');
   // Once it ended, the key still answers with that apply (now its result).
-  let ended;
-  for (let i = 0; i < 100; i++) {
-    ended = (await agentRequest(agent.url, first.headers.get('location')!)).body;
-    if (ended.endedAt) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const ended = await waitForApply(agent.url, first.headers.get('location')!.replace('/reload/v1/applies/', ''));
   assert.equal(ended.phase, 'Succeeded');
   const replay = await post(body, 'k-1');
   assert.equal(replay.body.phase, 'Succeeded');
@@ -201,12 +196,7 @@ test('tampered artifacts: an upload whose bytes do not match is refused (digest-
   writeFileSync(join(root, 'models', 'sentiment-2.1.0.onnx'), Buffer.alloc(269, 9));
   const applied = await agentRequest(agent.url, '/reload/v1/applies', { method: 'POST', body: text, headers: { 'Idempotency-Key': 'tampered' } });
   assert.equal(applied.status, 202);
-  let status;
-  for (let i = 0; i < 100; i++) {
-    status = (await agentRequest(agent.url, `/reload/v1/applies/${applied.body.id}`)).body;
-    if (status.endedAt) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const status = await waitForApply(agent.url, applied.body.id);
   assert.equal(status.phase, 'Failed');
   assert.deepEqual(status.changes[0].accepted.error.type, 'DigestMismatch');
   assert.equal(status.changes[0].accepted.error.pointer, '/spec/changes/0/artifact/digest');
@@ -229,14 +219,7 @@ test('limits: a body over 8 MiB is 413 and recorded nowhere; a blob over its dec
 test('one apply at a time: a second apply while one runs is 409 apply-in-progress with Retry-After', TIMEOUT, async (t) => {
   const ws = agentWorkspace(t);
   // A slow artifact server keeps the first apply staging until the test lets it go.
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  const bytes = readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx'));
-  const slow = await serve(t, (_request, response) => {
-    response.writeHead(200, { 'Content-Length': bytes.length });
-    response.write(bytes.subarray(0, 10));
-    void released.then(() => response.end(bytes.subarray(10)));
-  });
+  const slow = await slowArtifact(t, readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx')));
   const agent = await startAgentProcess(t, { stateDir: stateDir(t), args: ['--allow-url', `${slow.origin}/`] });
   const first = JSON.parse(reloadManifest(ws, { serial: 1 }));
   first.spec.changes[0].artifact.uri = `${slow.origin}/sentiment.onnx`;
@@ -246,13 +229,8 @@ test('one apply at a time: a second apply while one runs is 409 apply-in-progres
   assert.equal(second.code, 1);
   assert.match(second.stdout, new RegExp(`refused — Another apply \\(${started.body.id}\\) is running on this target: one runs at a time\\. Try again when it has ended\\. \\(retry after 2 s\\) \\[apply-in-progress\\]`));
   assert.equal((await agentRequest(agent.url, '/reload/v1/status')).body.running, started.body.id);
-  release();
-  let status;
-  for (let i = 0; i < 100; i++) {
-    status = (await agentRequest(agent.url, `/reload/v1/applies/${started.body.id}`)).body;
-    if (status.endedAt) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  slow.release();
+  const status = await waitForApply(agent.url, started.body.id);
   assert.equal(status.phase, 'Succeeded');
   assert.deepEqual((await agentRequest(agent.url, '/reload/v1/history')).body.map((h: any) => [h.serial, h.outcome]), [[1, 'Succeeded']]);
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentRequest, startAgentProcess, type AgentProcess } from '../support/agentProcess';
+import { agentRequest, startAgentProcess, waitForApply, type AgentProcess } from '../support/agentProcess';
 import { agentWorkspace, reloadManifest } from '../support/agentManifests';
 
 const VERSION_OF = (serial: number): '2.0.0' | '2.1.0' => (serial % 2 === 0 ? '2.1.0' : '2.0.0');
@@ -24,14 +24,7 @@ async function post(agent: AgentProcess, ws: string, serial: number): Promise<nu
   }
 }
 
-async function waitEnded(agent: AgentProcess, id: string): Promise<any> {
-  for (let i = 0; i < 200; i++) {
-    const status = (await agentRequest(agent.url, `/reload/v1/applies/${id}`)).body;
-    if (status.endedAt) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the apply did not end');
-}
+const waitEnded = (agent: AgentProcess, id: string): Promise<any> => waitForApply(agent.url, id);
 
 /** The agent serves one whole generation: every part of it from the serial it reports, and history agrees. */
 async function assertConsistent(agent: AgentProcess, label: string): Promise<{ serial: number; history: any[] }> {

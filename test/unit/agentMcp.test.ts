@@ -17,7 +17,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { reloadctlAsync } from '../support/cli';
-import { agentRequest, startAgentProcess, type AgentProcess } from '../support/agentProcess';
+import { agentRequest, startAgentProcess, waitForApply, type AgentProcess } from '../support/agentProcess';
 import { ROOT } from '../support/fixtures';
 
 const TIMEOUT = { timeout: 90_000 };
@@ -140,11 +140,7 @@ test('resources: a subscribed URI whose content changes gets one resources/updat
   const bad = contextManifest({ serial: 3, version: '3', resourceText: 'three', adapter: { uri: 'lora.safetensors', digest: `sha256:${'0'.repeat(64)}`, size: adapterBytes.length } });
   const started = await agentRequest(agent.url, '/reload/v1/applies', { method: 'POST', body: bad, headers: { 'Idempotency-Key': 'bad-adapter' } });
   assert.equal(started.status, 202);
-  let ended;
-  for (let i = 0; i < 200 && !ended?.endedAt; i++) {
-    ended = (await agentRequest(agent.url, `/reload/v1/applies/${started.body.id}`)).body;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const ended = await waitForApply(agent.url, started.body.id);
   assert.equal(ended.phase, 'Failed');
   assert.equal(ended.changes.find((c: { ref: string }) => c.ref === 'adapter:lora').accepted.error.type, 'DigestMismatch');
   await new Promise((r) => setTimeout(r, 300));

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { reloadctlAsync } from '../support/cli';
-import { agentRequest, startAgentProcess, type AgentProcess } from '../support/agentProcess';
+import { agentRequest, startAgentProcess, waitForApply, type AgentProcess } from '../support/agentProcess';
 import { agentWorkspace, reloadManifest } from '../support/agentManifests';
-import { serve } from '../support/httpServer';
+import { serve, slowArtifact } from '../support/httpServer';
 
 const TIMEOUT = { timeout: 90_000 };
 
@@ -24,12 +24,7 @@ function stateDir(t: { after(fn: () => void): void }): string {
 async function applyAndWait(agent: AgentProcess, text: string, key: string, headers: Record<string, string> = {}): Promise<any> {
   const started = await agentRequest(agent.url, '/reload/v1/applies', { method: 'POST', body: text, headers: { 'Idempotency-Key': key, ...headers } });
   assert.equal(started.status, 202, JSON.stringify(started.body));
-  for (let i = 0; i < 300; i++) {
-    const status = (await agentRequest(agent.url, `/reload/v1/applies/${started.body.id}`)).body;
-    if (status.endedAt) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the apply did not end');
+  return waitForApply(agent.url, started.body.id);
 }
 
 test('a plan shows what would change on the target, runs the dry run beside the active generation, and changes nothing', TIMEOUT, async (t) => {
@@ -173,14 +168,7 @@ test('rollback to a serial brings back that generation as a new serial; SIGTERM 
   assert.match(unknown.stderr, /Serial 9 never became active on this target.*\(not-found\)/);
 
   // A slow artifact keeps an apply running while SIGTERM arrives.
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  const bytes = readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx'));
-  const slow = await serve(t, (_request, response) => {
-    response.writeHead(200, { 'Content-Length': bytes.length });
-    response.write(bytes.subarray(0, 10));
-    void released.then(() => response.end(bytes.subarray(10)));
-  });
+  const slow = await slowArtifact(t, readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx')));
   const graceful = await startAgentProcess(t, { stateDir: stateDir(t), args: ['--allow-url', `${slow.origin}/`] });
   const manifest = JSON.parse(reloadManifest(ws, { serial: 1 }));
   manifest.spec.changes[0].artifact.uri = `${slow.origin}/m.onnx`;
@@ -190,7 +178,7 @@ test('rollback to a serial brings back that generation as a new serial; SIGTERM 
   await new Promise((r) => setTimeout(r, 300));
   // While stopping it takes no new applies and answers no new connections; the running one goes on.
   assert.equal(graceful.child.exitCode, null);
-  release();
+  slow.release();
   assert.deepEqual(await graceful.exited, { code: 0, signal: null });
   assert.ok(graceful.logs.some((l) => l.msg === 'apply succeeded'));
   assert.deepEqual(graceful.logs.at(-1)?.msg, 'stopped');
@@ -198,14 +186,7 @@ test('rollback to a serial brings back that generation as a new serial; SIGTERM 
 
 test('the event stream: phases and each change\'s ACK or NACK as they happen, then the result; a finished apply streams its result at once', TIMEOUT, async (t) => {
   const ws = agentWorkspace(t);
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  const bytes = readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx'));
-  const slow = await serve(t, (_request, response) => {
-    response.writeHead(200, { 'Content-Length': bytes.length });
-    response.write(bytes.subarray(0, 10));
-    void released.then(() => response.end(bytes.subarray(10)));
-  });
+  const slow = await slowArtifact(t, readFileSync(join(ws, 'models', 'sentiment-2.1.0.onnx')));
   const agent = await startAgentProcess(t, { stateDir: stateDir(t), args: ['--allow-url', `${slow.origin}/`, '--artifact-root', ws] });
   const manifest = JSON.parse(reloadManifest(ws, { serial: 1, probe: { expect: 'wrong', phase: 'postActivate' } }));
   manifest.spec.changes[0].artifact.uri = `${slow.origin}/m.onnx`;
@@ -215,7 +196,7 @@ test('the event stream: phases and each change\'s ACK or NACK as they happen, th
   const reader = response.body!.getReader();
   const first = new TextDecoder().decode((await reader.read()).value);
   assert.equal(first, 'event: phase\ndata: {"phase":"Staging"}\n\n');
-  release();
+  slow.release();
   let text = first;
   for (;;) {
     const chunk = await reader.read();
